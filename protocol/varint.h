@@ -1,0 +1,24 @@
+#pragma once
+// Zigzag varints (protobuf style), as used inside records. Distinct from the
+// unsigned varints of flexible protocol versions (KIP-482), which have no
+// zigzag step.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace runnel::protocol {
+
+// Reads a zigzag varint of at most 5 (varint) or 10 (varlong) bytes from
+// `in` starting at `pos`, advancing `pos`. nullopt on truncation or overlong encoding.
+std::optional<int32_t> read_varint(std::span<const std::byte> in, size_t& pos);
+std::optional<int64_t> read_varlong(std::span<const std::byte> in, size_t& pos);
+
+void write_varint(std::vector<std::byte>& out, int32_t value);
+void write_varlong(std::vector<std::byte>& out, int64_t value);
+size_t varint_size(int32_t value);
+size_t varlong_size(int64_t value);
+
+}  // namespace runnel::protocol

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything Runnel needs to build and test, from Debian 12 packages.
+# Run as root on a fresh machine; safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config python3
+  libasio-dev librocksdb-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev
+  libexpected-dev libfmt-dev libcli11-dev librdkafka-dev catch2
+  fio
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,130 @@
+#pragma once
+// Log: the durable, segmented, append-only log of one topic-partition, in
+// directory <log.dir>/<topic>-<partition>/ (format: storage/README.md).
+//
+// Offsets: log_start_offset <= flushed_offset <= log_end_offset. Offsets only
+// grow; gaps are allowed (compaction). Visibility is the caller's choice of
+// `upper_bound` in read(): the broker passes the high watermark.
+//
+// Thread safety: all methods may be called concurrently. Appends are short
+// critical sections; flush_until() blocks the caller (run it off I/O threads)
+// and coalesces concurrent callers into shared fsyncs (group commit).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "protocol/result.h"
+#include "storage/file.h"
+#include "storage/file_range.h"
+#include "storage/leader_epoch_cache.h"
+#include "storage/log_config.h"
+
+namespace runnel::storage {
+
+class FileHandleCache;
+class LogImpl;
+
+struct AppendInfo {
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;
+  int64_t max_timestamp = -1;
+  int64_t log_append_time_ms = -1;  // -1 unless the batch got LogAppendTime
+  int32_t record_count = 0;
+  int64_t bytes = 0;
+};
+
+struct TimestampAndOffset {
+  int64_t timestamp;
+  int64_t offset;
+};
+
+struct LogOpenOptions {
+  std::string dir;                  // the partition directory
+  LogConfig config;
+  FileSystem* fs = nullptr;         // required
+  FileHandleCache* files = nullptr; // required: bounds open descriptors
+  // Everything below this offset is known durable (recovery-point checkpoint);
+  // bytes after it are validated on open unless clean_shutdown.
+  int64_t recovery_point = 0;
+  int64_t log_start_offset = 0;     // from log-start-offset-checkpoint
+  bool clean_shutdown = false;
+};
+
+class Log {
+ public:
+  // Opens (creating the directory if missing) and recovers the log: from the
+  // segment holding `recovery_point` every batch is validated (length, CRC,
+  // offsets strictly increasing); the log is cut at the first invalid byte,
+  // later segments deleted, and their indexes rebuilt. Indexes that are
+  // missing or damaged are rebuilt anywhere.
+  static Result<std::unique_ptr<Log>> open(const LogOpenOptions& options);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  const std::string& dir() const;
+  const LogConfig& config() const;
+  void set_config(const LogConfig& config);
+
+  // Appends one batch from a producer: validates it (CORRUPT_MESSAGE,
+  // INVALID_RECORD, MESSAGE_TOO_LARGE; the log is unchanged on refusal),
+  // writes base_offset = log end offset and partition_leader_epoch =
+  // `leader_epoch` into `batch` in place, then appends. Rolls the active
+  // segment first when it is full, old (segment.ms against `now_ms`), its
+  // index is full, or offsets would overflow its 32-bit relative range.
+  Result<AppendInfo> append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms);
+
+  // Appends batches that already carry offsets and epochs (followers, the
+  // cleaner): one or more concatenated batches, each validated, each base
+  // offset >= log end offset (Errc::offset_not_increasing otherwise).
+  Result<AppendInfo> append_with_offsets(std::span<const std::byte> batches, int64_t now_ms);
+
+  // Whole batches from the one containing `offset`, stopping before the
+  // first batch whose last offset is >= `upper_bound`, within one segment.
+  // At most `max_bytes`, except that the first batch is returned whole even
+  // if larger. Empty when offset >= upper_bound or offset == log end.
+  // Errc::offset_out_of_range when offset < log start or > log end.
+  Result<FileRange> read(int64_t offset, int64_t max_bytes, int64_t upper_bound) const;
+
+  // The earliest record with timestamp >= `timestamp`, or nullopt if none.
+  Result<std::optional<TimestampAndOffset>> offset_for_timestamp(int64_t timestamp) const;
+
+  int64_t log_start_offset() const;
+  int64_t log_end_offset() const;
+  // Every offset below it is durable.
+  int64_t flushed_offset() const;
+  // Largest record timestamp in the log, -1 if empty.
+  int64_t max_timestamp() const;
+  int64_t size_bytes() const;
+  size_t segment_count() const;
+
+  // Makes everything below `offset` durable. Callers arriving while an fsync
+  // runs wait for it and share the next one.
+  Result<void> flush_until(int64_t offset);
+  Result<void> flush();
+  // True when the flush policy (flush.messages, flush.ms) asks for a flush.
+  bool flush_due(int64_t now_ms) const;
+
+  // Removes every record at or after `offset` (followers after a leader
+  // change). No-op when offset >= log end offset.
+  Result<void> truncate_to(int64_t offset);
+  // Moves the log start offset forward to `offset` (<= log end offset) and
+  // deletes segments lying wholly below it.
+  Result<void> advance_log_start_offset(int64_t offset);
+
+  LeaderEpochCache& leader_epochs();
+
+  // Clean close: flush everything and persist indexes. The object must not
+  // be used afterwards. Destroying without close() models a crash: nothing
+  // more is written.
+  Result<void> close();
+
+ private:
+  explicit Log(std::unique_ptr<LogImpl> impl);
+  std::unique_ptr<LogImpl> impl_;
+};
+
+}  // namespace runnel::storage

@@ -1,0 +1,24 @@
+#pragma once
+// Per-log settings, named after Kafka's topic-level configs. The broker fills
+// them from broker defaults (log.segment.bytes, ...) and topic overrides.
+
+#include <cstdint>
+#include <limits>
+
+namespace runnel::storage {
+
+struct LogConfig {
+  int64_t segment_bytes = int64_t{1} << 30;                   // segment.bytes
+  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;         // segment.ms
+  int32_t index_interval_bytes = 4096;                        // index.interval.bytes
+  int32_t segment_index_bytes = 10 * 1024 * 1024;             // segment.index.bytes
+  int32_t max_message_bytes = 1048588;                        // max.message.bytes
+  // flush.messages: 1 = durable (every acknowledged batch is fsynced);
+  // larger values give Kafka's page-cache mode.
+  int64_t flush_interval_messages = 1;
+  int64_t flush_interval_ms = std::numeric_limits<int64_t>::max();  // flush.ms
+
+  bool durable() const { return flush_interval_messages <= 1; }
+};
+
+}  // namespace runnel::storage
