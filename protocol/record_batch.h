@@ -89,11 +89,17 @@ struct BatchFrame {
 };
 BatchFrame read_frame(std::span<const std::byte> data);
 
-// Validates that `batch` is exactly one complete v2 batch: size >= 61,
-// batch_length == size - 12, magic 2 (else Errc::unsupported_magic), CRC32C
-// matches (else Errc::crc_mismatch), last_offset_delta >= 0 and
+// Validates that `batch` is exactly one complete v2 batch, checking in order:
+// magic 2 (else Errc::unsupported_magic; Errc::truncated if `batch` is too
+// short to hold it), batch_length >= 49 (else Errc::bad_length), size ==
+// batch_length + 12 (Errc::truncated if shorter, Errc::bad_length if longer),
+// CRC32C matches (else Errc::crc_mismatch), last_offset_delta >= 0 and
 // records_count >= 0 (else Errc::bad_length). Never reads past `batch`.
 Result<RecordBatchHeader> validate_batch(std::span<const std::byte> batch);
+
+// Every check of validate_batch except the CRC, for batches whose CRC was
+// already verified (or is about to be rewritten). Never reads past `batch`.
+Result<RecordBatchHeader> read_checked_header(std::span<const std::byte> batch);
 
 // CRC-32C over bytes [21, end) of a complete batch.
 uint32_t compute_batch_crc(std::span<const std::byte> batch);

@@ -37,8 +37,11 @@ struct BatchOptions {
   int32_t last_offset_delta = -1;
 };
 
-// base_timestamp is the first record's timestamp and max_timestamp the largest;
-// records must be non-empty. Fails only if compression fails.
+// base_timestamp is the first record's timestamp and max_timestamp the largest.
+// `records` may be empty (the cleaner keeps emptied batches for producer
+// state): both timestamps are then -1 and last_offset_delta defaults to 0.
+// Fails only if compression fails, or with Errc::too_large if the batch would
+// exceed batch_length's int32 range.
 Result<std::vector<std::byte>> build_record_batch(std::span<const RecordInput> records, const BatchOptions& options);
 
 // Convenience for tests: bytes of a string.

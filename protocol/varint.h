@@ -12,7 +12,10 @@
 namespace runnel::protocol {
 
 // Reads a zigzag varint of at most 5 (varint) or 10 (varlong) bytes from
-// `in` starting at `pos`, advancing `pos`. nullopt on truncation or overlong encoding.
+// `in` starting at `pos`, advancing `pos`. nullopt on truncation or overlong
+// encoding (more bytes than that, or a last byte carrying bits beyond 32/64),
+// leaving `pos` unchanged. Non-minimal encodings within the byte limit are
+// accepted, as Kafka's ByteUtils accepts them.
 std::optional<int32_t> read_varint(std::span<const std::byte> in, size_t& pos);
 std::optional<int64_t> read_varlong(std::span<const std::byte> in, size_t& pos);
 
