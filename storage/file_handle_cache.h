@@ -20,7 +20,8 @@ class FileHandleCache {
  public:
   FileHandleCache(FileSystem& fs, size_t capacity);
 
-  // The open file for `path`, opening it with `mode` if not cached.
+  // The open file for `path`, opening it with `mode` if not cached. Callers
+  // that may write must not pass read_only: a cached handle is shared.
   Result<std::shared_ptr<File>> open(const std::string& path, OpenMode mode);
   // Forgets `path` (before it is removed or renamed over).
   void forget(const std::string& path);

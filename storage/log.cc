@@ -1,0 +1,506 @@
+#include "storage/log.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "protocol/errc.h"
+#include "protocol/record_batch.h"
+#include "storage/errc.h"
+#include "storage/segment.h"
+
+namespace runnel::storage {
+
+using protocol::RecordBatchHeader;
+
+namespace {
+
+constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
+constexpr const char* kLeaderEpochCheckpoint = "leader-epoch-checkpoint";
+
+std::optional<int64_t> segment_base_from_name(const std::string& name) {
+  if (name.size() != 24 || !name.ends_with(".log")) return std::nullopt;
+  int64_t base = 0;
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + 20, base);
+  if (ec != std::errc{} || ptr != name.data() + 20 || base < 0) return std::nullopt;
+  return base;
+}
+
+// Maps a batch validation failure to the storage refusal Kafka returns.
+std::error_code refusal(std::error_code ec) {
+  if (ec == protocol::Errc::unsupported_magic) return Errc::invalid_record;
+  return Errc::corrupt_message;
+}
+
+}  // namespace
+
+class LogImpl {
+ public:
+  LogImpl(const LogOpenOptions& options, LeaderEpochCache epochs)
+      : dir_(options.dir), config_(options.config), fs_(*options.fs), files_(*options.files),
+        epochs_(std::move(epochs)) {}
+
+  Result<void> load_segments(const LogOpenOptions& options);
+
+  Result<AppendInfo> append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms);
+  Result<AppendInfo> append_with_offsets(std::span<const std::byte> batches, int64_t now_ms);
+  Result<FileRange> read(int64_t offset, int64_t max_bytes, int64_t upper_bound) const;
+  Result<std::optional<TimestampAndOffset>> offset_for_timestamp(int64_t timestamp) const;
+  Result<void> flush_until(int64_t offset);
+  bool flush_due(int64_t now_ms) const;
+  Result<void> truncate_to(int64_t offset);
+  Result<void> advance_log_start_offset(int64_t offset);
+  Result<void> close();
+
+  int64_t max_timestamp() const;
+  int64_t size_bytes() const;
+  void set_config(const LogConfig& config) {
+    std::unique_lock lock(mutex_);
+    config_ = config;
+  }
+  size_t segment_count() const {
+    std::shared_lock lock(mutex_);
+    return segments_.size();
+  }
+
+  std::string dir_;
+  LogConfig config_;
+  FileSystem& fs_;
+  FileHandleCache& files_;
+  LeaderEpochCache epochs_;
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> log_end_offset_{0};
+  std::atomic<int64_t> flushed_offset_{0};
+  std::atomic<int64_t> last_flush_ms_{0};
+
+ private:
+  Segment& active() const { return *segments_.rbegin()->second; }
+  Result<void> append_locked(const RecordBatchHeader& header, std::span<const std::byte> batch, int64_t now_ms);
+  Result<void> maybe_roll(const RecordBatchHeader& header, uint64_t batch_size, int64_t now_ms);
+  Result<void> roll(int64_t base_offset, int64_t now_ms);
+  Result<void> create_active(int64_t base_offset, int64_t now_ms);
+  Result<void> delete_segment(std::map<int64_t, std::shared_ptr<Segment>>::iterator it);
+  void note_sealed(const Segment& segment);
+
+  mutable std::shared_mutex mutex_;  // segments_ and their contents
+  std::map<int64_t, std::shared_ptr<Segment>> segments_;
+
+  std::mutex pending_mutex_;  // work for the next flush
+  std::vector<std::string> pending_index_syncs_;
+  bool dir_sync_pending_ = false;
+
+  std::mutex flush_mutex_;
+  std::condition_variable flush_done_;
+  bool flush_running_ = false;
+};
+
+// ---- opening and recovery -------------------------------------------------
+
+Result<void> LogImpl::load_segments(const LogOpenOptions& options) {
+  auto names = fs_.list(dir_);
+  if (!names) return fail(names.error());
+  std::vector<int64_t> bases;
+  for (const auto& name : *names) {
+    if (auto base = segment_base_from_name(name)) {
+      bases.push_back(*base);
+    } else if (name.ends_with(".tmp")) {
+      if (auto r = fs_.remove(dir_ + "/" + name); !r) return r;
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+  // Index files without their .log are leftovers of a deletion.
+  for (const auto& name : *names) {
+    for (const char* suffix : {".index", ".timeindex"}) {
+      std::string_view n(name);
+      if (!n.ends_with(suffix) || n.size() != 20 + std::char_traits<char>::length(suffix)) continue;
+      int64_t base = -1;
+      std::from_chars(n.data(), n.data() + 20, base);
+      if (!std::binary_search(bases.begin(), bases.end(), base))
+        if (auto r = fs_.remove(dir_ + "/" + name); !r) return r;
+    }
+  }
+
+  if (bases.empty()) {
+    auto segment = Segment::create(dir_, options.log_start_offset, files_, 0);
+    if (!segment) return fail(segment.error());
+    segments_.emplace(options.log_start_offset, std::move(*segment));
+    dir_sync_pending_ = true;
+  } else {
+    // Segments from the one holding the recovery point on are validated.
+    size_t recover_from = bases.size();
+    if (!options.clean_shutdown) {
+      recover_from = 0;
+      for (size_t i = 0; i < bases.size(); ++i)
+        if (bases[i] <= options.recovery_point) recover_from = i;
+    }
+    int64_t next_offset = 0;
+    bool truncated = false;
+    for (size_t i = 0; i < bases.size(); ++i) {
+      const bool last = i + 1 == bases.size();
+      auto segment = std::make_shared<Segment>(dir_, bases[i], files_);
+      if (truncated) {  // everything after an invalid byte goes
+        if (auto r = segment->remove_files(); !r) return r;
+        dir_sync_pending_ = true;
+        continue;
+      }
+      if (i < recover_from) {
+        if (auto r = segment->load(last, config_.index_interval_bytes); !r) return r;
+      } else {
+        auto cut = segment->recover(next_offset, config_.index_interval_bytes);
+        if (!cut) return fail(cut.error());
+        if (*cut > 0) {
+          truncated = true;
+          dir_sync_pending_ = true;
+        }
+        if (auto r = segment->flush(); !r) return r;
+      }
+      next_offset = segment->next_offset();
+      segments_.emplace(bases[i], std::move(segment));
+    }
+    // The last kept segment is the active one; earlier recovered ones are sealed.
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+      if (std::next(it) == segments_.end()) break;
+      if (!it->second->offset_index().sealed()) {
+        if (auto r = it->second->seal(); !r) return r;
+        note_sealed(*it->second);
+      }
+    }
+  }
+  log_end_offset_ = active().next_offset();
+  log_start_offset_ = std::min(std::max(options.log_start_offset, segments_.begin()->first), log_end_offset_.load());
+  if (auto r = epochs_.truncate_from_end(log_end_offset_); !r) return r;
+  if (auto r = epochs_.truncate_from_start(log_start_offset_); !r) return r;
+  flushed_offset_ = -1;  // Log::open's flush makes it the log end offset
+  return {};
+}
+
+Result<std::unique_ptr<Log>> Log::open(const LogOpenOptions& options) {
+  if (!options.fs || !options.files) throw std::invalid_argument("Log::open needs a file system and a handle cache");
+  if (auto r = options.fs->create_directories(options.dir); !r) return fail(r.error());
+  auto epochs = LeaderEpochCache::load(*options.fs, options.dir + "/" + kLeaderEpochCheckpoint);
+  if (!epochs) return fail(epochs.error());
+  auto impl = std::make_unique<LogImpl>(options, std::move(*epochs));
+  if (auto r = impl->load_segments(options); !r) return fail(r.error());
+  // Whatever was recovered is made durable before it counts as flushed.
+  if (auto r = impl->flush_until(impl->log_end_offset_.load()); !r) return fail(r.error());
+  impl->flushed_offset_ = impl->log_end_offset_.load();
+  return std::unique_ptr<Log>(new Log(std::move(impl)));
+}
+
+// ---- appends --------------------------------------------------------------
+
+void LogImpl::note_sealed(const Segment& segment) {
+  std::lock_guard lock(pending_mutex_);
+  pending_index_syncs_.push_back(segment.offset_index().path());
+  pending_index_syncs_.push_back(segment.time_index().path());
+}
+
+Result<void> LogImpl::roll(int64_t base_offset, int64_t now_ms) {
+  Segment& old = active();
+  if (auto r = old.seal(); !r) return r;
+  note_sealed(old);
+  return create_active(base_offset, now_ms);
+}
+
+Result<void> LogImpl::create_active(int64_t base_offset, int64_t now_ms) {
+  auto segment = Segment::create(dir_, base_offset, files_, now_ms);
+  if (!segment) return fail(segment.error());
+  segments_.emplace(base_offset, std::move(*segment));
+  std::lock_guard lock(pending_mutex_);
+  dir_sync_pending_ = true;
+  return {};
+}
+
+Result<void> LogImpl::maybe_roll(const RecordBatchHeader& header, uint64_t batch_size, int64_t now_ms) {
+  const Segment& segment = active();
+  const bool offsets_fit = header.base_offset >= segment.base_offset() &&
+                           header.last_offset() - segment.base_offset() <= kMaxRelativeOffset;
+  if (segment.empty()) {
+    if (offsets_fit) return {};
+    // An empty active segment whose base cannot hold these offsets (a
+    // follower after a gap): replace it.
+    if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
+    return create_active(header.base_offset, now_ms);
+  }
+  const bool full = segment.size() + batch_size > static_cast<uint64_t>(config_.segment_bytes) ||
+                    segment.offset_index().size_bytes() + OffsetIndexEntry::kSize >
+                        static_cast<size_t>(config_.segment_index_bytes) ||
+                    segment.time_index().size_bytes() + TimeIndexEntry::kSize >
+                        static_cast<size_t>(config_.segment_index_bytes);
+  const bool old = now_ms - segment.rolling_timestamp_ms() > config_.segment_ms;
+  if (offsets_fit && !full && !old) return {};
+  return roll(header.base_offset, now_ms);
+}
+
+Result<void> LogImpl::append_locked(const RecordBatchHeader& header, std::span<const std::byte> batch, int64_t now_ms) {
+  if (auto r = maybe_roll(header, batch.size(), now_ms); !r) return r;
+  Segment& segment = active();
+  const uint64_t before = segment.size();
+  if (auto r = segment.append(header, batch, config_.index_interval_bytes, now_ms); !r) {
+    if (auto f = segment.log_file()) (void)(*f)->truncate(before);  // leave no partial batch behind
+    return fail(Errc::io_error);
+  }
+  log_end_offset_.store(header.last_offset() + 1, std::memory_order_release);
+  if (header.partition_leader_epoch >= 0) {
+    if (auto r = epochs_.assign(header.partition_leader_epoch, header.base_offset); !r) return r;
+  }
+  return {};
+}
+
+Result<AppendInfo> LogImpl::append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms) {
+  if (batch.size() > static_cast<size_t>(config_.max_message_bytes)) return fail(Errc::message_too_large);
+  auto header = protocol::validate_batch(batch);
+  if (!header) return fail(refusal(header.error()));
+  if (header->records_count <= 0 || header->records_count != header->last_offset_delta + 1)
+    return fail(Errc::invalid_record);
+
+  std::unique_lock lock(mutex_);
+  header->base_offset = log_end_offset_.load();
+  header->partition_leader_epoch = leader_epoch;
+  protocol::set_base_offset(batch, header->base_offset);
+  protocol::set_partition_leader_epoch(batch, leader_epoch);
+  if (auto r = append_locked(*header, batch, now_ms); !r) return fail(r.error());
+  return AppendInfo{header->base_offset, header->last_offset(), header->max_timestamp, -1, header->records_count,
+                    static_cast<int64_t>(batch.size())};
+}
+
+Result<AppendInfo> LogImpl::append_with_offsets(std::span<const std::byte> batches, int64_t now_ms) {
+  std::vector<std::pair<RecordBatchHeader, std::span<const std::byte>>> parsed;
+  for (size_t position = 0; position < batches.size();) {
+    if (batches.size() - position < protocol::kLogOverhead) return fail(Errc::corrupt_message);
+    auto frame = protocol::read_frame(batches.subspan(position));
+    if (frame.batch_length < 0 ||
+        static_cast<uint64_t>(frame.batch_length) > batches.size() - position - protocol::kLogOverhead)
+      return fail(Errc::corrupt_message);
+    auto batch = batches.subspan(position, protocol::kLogOverhead + static_cast<size_t>(frame.batch_length));
+    auto header = protocol::validate_batch(batch);
+    if (!header) return fail(refusal(header.error()));
+    if (!parsed.empty() && header->base_offset <= parsed.back().first.last_offset())
+      return fail(Errc::offset_not_increasing);
+    parsed.emplace_back(*header, batch);
+    position += batch.size();
+  }
+  if (parsed.empty()) return fail(Errc::corrupt_message);
+
+  std::unique_lock lock(mutex_);
+  if (parsed.front().first.base_offset < log_end_offset_.load()) return fail(Errc::offset_not_increasing);
+  AppendInfo info{parsed.front().first.base_offset, parsed.back().first.last_offset(), -1, -1, 0, 0};
+  for (const auto& [header, batch] : parsed) {
+    if (auto r = append_locked(header, batch, now_ms); !r) return fail(r.error());
+    info.max_timestamp = std::max(info.max_timestamp, header.max_timestamp);
+    info.record_count += header.records_count;
+    info.bytes += static_cast<int64_t>(batch.size());
+  }
+  return info;
+}
+
+// ---- reads ----------------------------------------------------------------
+
+Result<FileRange> LogImpl::read(int64_t offset, int64_t max_bytes, int64_t upper_bound) const {
+  std::shared_lock lock(mutex_);
+  if (offset < log_start_offset_.load() || offset > log_end_offset_.load()) return fail(Errc::offset_out_of_range);
+  if (offset >= upper_bound || offset == log_end_offset_.load()) return FileRange{};
+  auto it = segments_.upper_bound(offset);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end(); ++it) {
+    auto location = it->second->find_batch(offset);
+    if (!location) return fail(location.error());
+    if (*location) return it->second->read((*location)->position, max_bytes, upper_bound);
+  }
+  return FileRange{};
+}
+
+Result<std::optional<TimestampAndOffset>> LogImpl::offset_for_timestamp(int64_t timestamp) const {
+  std::shared_lock lock(mutex_);
+  for (const auto& [base, segment] : segments_) {
+    if (segment->max_timestamp() < timestamp || segment->next_offset() <= log_start_offset_.load()) continue;
+    auto found = segment->find_offset_by_timestamp(timestamp, log_start_offset_.load());
+    if (!found || *found) return found;
+  }
+  return std::optional<TimestampAndOffset>{};
+}
+
+int64_t LogImpl::max_timestamp() const {
+  std::shared_lock lock(mutex_);
+  int64_t max = -1;
+  for (const auto& [base, segment] : segments_) max = std::max(max, segment->max_timestamp());
+  return max;
+}
+
+int64_t LogImpl::size_bytes() const {
+  std::shared_lock lock(mutex_);
+  int64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += static_cast<int64_t>(segment->size());
+  return total;
+}
+
+// ---- durability -----------------------------------------------------------
+
+Result<void> LogImpl::flush_until(int64_t offset) {
+  std::unique_lock flush_lock(flush_mutex_);
+  while (flushed_offset_.load() < offset) {
+    if (flush_running_) {
+      flush_done_.wait(flush_lock);
+      continue;
+    }
+    flush_running_ = true;
+    flush_lock.unlock();
+
+    int64_t target;
+    std::vector<std::shared_ptr<Segment>> dirty;
+    std::vector<std::string> index_syncs;
+    bool dir_sync;
+    {
+      std::shared_lock lock(mutex_);
+      target = log_end_offset_.load();
+      auto it = segments_.upper_bound(flushed_offset_.load());
+      if (it != segments_.begin()) --it;
+      for (; it != segments_.end(); ++it) dirty.push_back(it->second);
+    }
+    {
+      std::lock_guard lock(pending_mutex_);
+      index_syncs.swap(pending_index_syncs_);
+      dir_sync = std::exchange(dir_sync_pending_, false);
+    }
+    Result<void> result;
+    for (auto& segment : dirty)
+      if (result) result = segment->flush();
+    for (const auto& path : index_syncs) {
+      if (!result) break;
+      if (!fs_.exists(path)) continue;  // deleted since it was sealed
+      auto file = files_.open(path, OpenMode::read_write);
+      result = file ? (*file)->sync() : fail(file.error());
+    }
+    if (result && dir_sync) result = fs_.sync_directory(dir_);
+    if (!result) {
+      std::lock_guard lock(pending_mutex_);
+      pending_index_syncs_.insert(pending_index_syncs_.end(), index_syncs.begin(), index_syncs.end());
+      dir_sync_pending_ = dir_sync_pending_ || dir_sync;
+    }
+
+    flush_lock.lock();
+    flush_running_ = false;
+    if (result) {
+      last_flush_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      int64_t reached = std::min(target, log_end_offset_.load());
+      int64_t prev = flushed_offset_.load();
+      while (prev < reached && !flushed_offset_.compare_exchange_weak(prev, reached)) {
+      }
+    }
+    flush_done_.notify_all();
+    if (!result) return fail(Errc::io_error);
+  }
+  return {};
+}
+
+bool LogImpl::flush_due(int64_t now_ms) const {
+  const int64_t unflushed = log_end_offset_.load() - flushed_offset_.load();
+  if (unflushed <= 0) return false;
+  return unflushed >= config_.flush_interval_messages || now_ms - last_flush_ms_.load() >= config_.flush_interval_ms;
+}
+
+// ---- truncation and deletion ----------------------------------------------
+
+Result<void> LogImpl::delete_segment(std::map<int64_t, std::shared_ptr<Segment>>::iterator it) {
+  auto segment = it->second;
+  segments_.erase(it);
+  if (auto r = segment->remove_files(); !r) return r;
+  std::lock_guard lock(pending_mutex_);
+  dir_sync_pending_ = true;
+  return {};
+}
+
+Result<void> LogImpl::truncate_to(int64_t offset) {
+  std::unique_lock lock(mutex_);
+  if (offset >= log_end_offset_.load()) return {};
+  if (offset <= segments_.begin()->first) {
+    while (segments_.size() > 1)
+      if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
+    if (auto r = delete_segment(segments_.begin()); !r) return r;
+    const int64_t base = std::max<int64_t>(offset, 0);
+    if (auto r = create_active(base, 0); !r) return r;
+    log_start_offset_ = base;
+  } else {
+    while (std::prev(segments_.end())->first >= offset)
+      if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
+    if (auto r = active().truncate_to(offset, config_.index_interval_bytes); !r) return r;
+    std::lock_guard pending(pending_mutex_);
+    dir_sync_pending_ = true;
+  }
+  log_end_offset_ = active().next_offset();
+  if (flushed_offset_.load() > log_end_offset_.load()) flushed_offset_ = log_end_offset_.load();
+  return epochs_.truncate_from_end(log_end_offset_.load());
+}
+
+Result<void> LogImpl::advance_log_start_offset(int64_t offset) {
+  std::unique_lock lock(mutex_);
+  if (offset <= log_start_offset_.load()) return {};
+  if (offset > log_end_offset_.load()) return fail(Errc::offset_out_of_range);
+  log_start_offset_ = offset;
+  if (active().next_offset() <= offset && !active().empty()) {
+    if (auto r = roll(log_end_offset_.load(), 0); !r) return r;
+  }
+  while (segments_.size() > 1 && segments_.begin()->second->next_offset() <= offset)
+    if (auto r = delete_segment(segments_.begin()); !r) return r;
+  return epochs_.truncate_from_start(offset);
+}
+
+Result<void> LogImpl::close() {
+  if (auto r = flush_until(log_end_offset_.load()); !r) return r;
+  std::unique_lock lock(mutex_);
+  Segment& segment = active();
+  if (auto r = segment.seal(); !r) return r;
+  for (const auto& path : {segment.offset_index().path(), segment.time_index().path()}) {
+    auto file = files_.open(path, OpenMode::read_write);
+    if (!file) return fail(file.error());
+    if (auto r = (*file)->sync(); !r) return r;
+  }
+  return {};
+}
+
+// ---- Log: the public face -------------------------------------------------
+
+Log::Log(std::unique_ptr<LogImpl> impl) : impl_(std::move(impl)) {}
+Log::~Log() = default;
+
+const std::string& Log::dir() const { return impl_->dir_; }
+const LogConfig& Log::config() const { return impl_->config_; }
+void Log::set_config(const LogConfig& config) { impl_->set_config(config); }
+
+Result<AppendInfo> Log::append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms) {
+  return impl_->append_as_leader(batch, leader_epoch, now_ms);
+}
+Result<AppendInfo> Log::append_with_offsets(std::span<const std::byte> batches, int64_t now_ms) {
+  return impl_->append_with_offsets(batches, now_ms);
+}
+Result<FileRange> Log::read(int64_t offset, int64_t max_bytes, int64_t upper_bound) const {
+  return impl_->read(offset, max_bytes, upper_bound);
+}
+Result<std::optional<TimestampAndOffset>> Log::offset_for_timestamp(int64_t timestamp) const {
+  return impl_->offset_for_timestamp(timestamp);
+}
+int64_t Log::log_start_offset() const { return impl_->log_start_offset_.load(); }
+int64_t Log::log_end_offset() const { return impl_->log_end_offset_.load(); }
+int64_t Log::flushed_offset() const { return impl_->flushed_offset_.load(); }
+int64_t Log::max_timestamp() const { return impl_->max_timestamp(); }
+int64_t Log::size_bytes() const { return impl_->size_bytes(); }
+size_t Log::segment_count() const { return impl_->segment_count(); }
+Result<void> Log::flush_until(int64_t offset) { return impl_->flush_until(offset); }
+Result<void> Log::flush() { return impl_->flush_until(impl_->log_end_offset_.load()); }
+bool Log::flush_due(int64_t now_ms) const { return impl_->flush_due(now_ms); }
+Result<void> Log::truncate_to(int64_t offset) { return impl_->truncate_to(offset); }
+Result<void> Log::advance_log_start_offset(int64_t offset) { return impl_->advance_log_start_offset(offset); }
+LeaderEpochCache& Log::leader_epochs() { return impl_->epochs_; }
+Result<void> Log::close() { return impl_->close(); }
+
+}  // namespace runnel::storage
