@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Storage benchmark: the disk's own sequential write bandwidth (fio, with and
+# without fdatasync) and storage::Log append/read throughput, in one run,
+# with Log throughput as a ratio of the disk's. A report, not a test.
+#
+#   bench/storage_bench.sh [DIR]      (DIR defaults to a temp dir under /var/tmp)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-$(mktemp -d /var/tmp/runnel-bench-XXXXXX)}
+mkdir -p "$dir"
+trap 'rm -rf "$dir"/fio-* "$dir"/bench-0' EXIT
+
+command -v fio >/dev/null || { echo "fio is missing: bash scripts/install-deps.sh" >&2; exit 1; }
+bash scripts/build.sh >/dev/null
+bench=build/release/bench/log_bench
+
+fio_mb_per_s() {  # name, extra fio args...
+  local name=$1; shift
+  fio --name="fio-$name" --directory="$dir" --rw=write --ioengine=psync --size=512M --numjobs=1 \
+      --output-format=json "$@" | /usr/bin/python3 -c \
+      'import json,sys; print("%.1f" % (json.load(sys.stdin)["jobs"][0]["write"]["bw_bytes"] / 1048576))'
+  rm -f "$dir"/fio-"$name"*
+}
+
+echo "# machine: $(nproc) cores, $(uname -r), $(df -h "$dir" | awk 'NR==2 {print $1}')"
+disk_16k_sync=$(fio_mb_per_s s16k --bs=16k --fdatasync=1)
+disk_1m_sync=$(fio_mb_per_s s1m --bs=1m --fdatasync=1)
+disk_1m_nosync=$(fio_mb_per_s n1m --bs=1m --end_fsync=0)
+echo "disk (fio) sequential write: 16 KiB + fdatasync each: $disk_16k_sync MB/s;" \
+     "1 MiB + fdatasync each: $disk_1m_sync MB/s; 1 MiB page cache: $disk_1m_nosync MB/s"
+
+run() {  # mode batch-bytes appenders total-mb
+  local line
+  line=$("$bench" --dir "$dir" --mode "$1" --batch-bytes "$2" --appenders "$3" --total-mb "$4" --json)
+  /usr/bin/python3 - "$line" "$disk_1m_sync" "$disk_16k_sync" "$disk_1m_nosync" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1]); d1m, d16k, dpc = map(float, sys.argv[2:5])
+ref = d1m if r["mode"] == "durable" else dpc
+print("| %-10s | %6d | %3d | %8.1f | %9.0f | %5.0f%% | %8.1f |" % (
+    r["mode"], r["batch_bytes"], r["appenders"], r["append_mb_per_s"], r["append_batches_per_s"],
+    100 * r["append_mb_per_s"] / ref, r["read_mb_per_s"]))
+PY
+}
+
+echo
+echo "| mode       |  batch | app | append MB/s | batches/s | vs disk | read MB/s |"
+echo "|------------|--------|-----|-------------|-----------|---------|-----------|"
+run durable 1024 64 256
+run durable 16384 64 1024
+run durable 16384 1 256
+run page-cache 1024 1 1024
+run page-cache 16384 1 2048
+echo
+echo "vs disk: durable rows against fio 1 MiB + fdatasync; page-cache rows against fio 1 MiB page cache."
