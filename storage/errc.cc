@@ -20,6 +20,7 @@ class Category final : public std::error_category {
       case Errc::io_error: return "I/O error";
       case Errc::bad_checkpoint: return "malformed checkpoint file";
       case Errc::cluster_id_mismatch: return "log dir belongs to another cluster or node";
+      case Errc::duplicate_partition: return "the same partition is in two log dirs";
     }
     return "unknown storage error";
   }

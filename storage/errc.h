@@ -18,6 +18,7 @@ enum class Errc {
   io_error,              // any OS-level failure             -> KAFKA_STORAGE_ERROR
   bad_checkpoint,        // unparsable checkpoint or meta.properties
   cluster_id_mismatch,   // log dir belongs to another cluster or node
+  duplicate_partition,   // the same partition directory in two log dirs
 };
 
 const std::error_category& storage_category();

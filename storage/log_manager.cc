@@ -56,7 +56,7 @@ Result<std::unique_ptr<LogManager>> LogManager::open(const LogManagerOptions& op
       Entry entry{dir, nullptr, 0, 0};
       if (auto it = recovery_points->find(*tp); it != recovery_points->end()) entry.recovery_point = it->second;
       if (auto it = start_offsets->find(*tp); it != start_offsets->end()) entry.log_start_offset = it->second;
-      manager->logs_.emplace(*tp, entry);
+      if (!manager->logs_.emplace(*tp, entry).second) return fail(Errc::duplicate_partition);
     }
     // From here on a crash must not look clean.
     if (clean) {

@@ -13,6 +13,6 @@ TEST_CASE("partition directory names round-trip, with dashes in topic names") {
 }
 
 TEST_CASE("names that are not partition directories are rejected") {
-  for (const char* name : {"meta.properties", "recovery-point-offset-checkpoint", "-1", "topic-", "topic-x1", "topic--1"})
+  for (const char* name : {"meta.properties", "recovery-point-offset-checkpoint", "-1", "topic-", "topic-x1", "topic-+1", "topic-01"})
     CHECK_FALSE(TopicPartition::from_dir_name(name));
 }
