@@ -67,18 +67,23 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// One batch of ~batch_bytes: records of 1 KiB (or fewer, smaller ones).
+// One uncompressed batch of exactly batch_bytes: records of about 1 KiB
+// (one smaller record below 2 KiB), the last one padded to fit.
 std::vector<std::byte> make_batch(size_t batch_bytes) {
-  const size_t record_bytes = std::min<size_t>(1024, batch_bytes / 2);
-  const size_t count = std::max<size_t>(1, (batch_bytes - 61) / (record_bytes + 12));
+  const size_t count = std::max<size_t>(1, batch_bytes / 1024);
   std::vector<protocol::RecordInput> records(count);
+  size_t value_bytes = (batch_bytes - protocol::kRecordBatchHeaderSize) / count;
   for (size_t i = 0; i < count; ++i) {
-    records[i].value = std::vector<std::byte>(record_bytes, std::byte{'x'});
+    records[i].value = std::vector<std::byte>(value_bytes, std::byte{'x'});
     records[i].timestamp = 1'700'000'000'000 + static_cast<int64_t>(i);
   }
-  auto batch = protocol::build_record_batch(records, {});
-  if (!batch) usage("cannot build batch");
-  return *batch;
+  // Shrink the last value until the batch fits, then it is exact or a few bytes short.
+  for (;;) {
+    auto batch = protocol::build_record_batch(records, {});
+    if (!batch) usage("cannot build batch");
+    if (batch->size() <= batch_bytes || records.back().value->empty()) return *batch;
+    records.back().value->resize(records.back().value->size() - std::min(batch->size() - batch_bytes, records.back().value->size()));
+  }
 }
 
 double seconds_since(Clock::time_point start) {
