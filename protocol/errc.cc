@@ -18,6 +18,8 @@ class Category final : public std::error_category {
       case Errc::compression_failed: return "compression failed";
       case Errc::decompression_failed: return "decompression failed";
       case Errc::too_large: return "decompressed data too large";
+      case Errc::unexpected_null: return "null in a non-nullable field";
+      case Errc::bad_varint: return "malformed unsigned varint";
     }
     return "unknown protocol error";
   }

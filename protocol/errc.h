@@ -16,6 +16,8 @@ enum class Errc {
   compression_failed,      // the codec library refused to compress
   decompression_failed,    // the codec library refused the input
   too_large,               // decompressed output over the caller's bound
+  unexpected_null,         // null length in a field that is not nullable at this version
+  bad_varint,              // unsigned varint longer than 5 bytes or beyond 32 bits
 };
 
 const std::error_category& protocol_category();

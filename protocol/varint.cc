@@ -64,4 +64,10 @@ void write_varlong(std::vector<std::byte>& out, int64_t value) { write_unsigned(
 size_t varint_size(int32_t value) { return unsigned_size(zigzag(value)); }
 size_t varlong_size(int64_t value) { return unsigned_size(zigzag(value)); }
 
+std::optional<uint32_t> read_uvarint(std::span<const std::byte> in, size_t& pos) {
+  return read_unsigned<uint32_t>(in, pos, 5);
+}
+void write_uvarint(std::vector<std::byte>& out, uint32_t value) { write_unsigned(out, value); }
+size_t uvarint_size(uint32_t value) { return unsigned_size(value); }
+
 }  // namespace runnel::protocol

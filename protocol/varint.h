@@ -24,4 +24,11 @@ void write_varlong(std::vector<std::byte>& out, int64_t value);
 size_t varint_size(int32_t value);
 size_t varlong_size(int64_t value);
 
+// Unsigned LEB128 varints of flexible versions (KIP-482): lengths, counts and
+// tags. At most 5 bytes, value within 32 bits; nullopt (pos unchanged) on
+// truncation or overlong encoding.
+std::optional<uint32_t> read_uvarint(std::span<const std::byte> in, size_t& pos);
+void write_uvarint(std::vector<std::byte>& out, uint32_t value);
+size_t uvarint_size(uint32_t value);
+
 }  // namespace runnel::protocol
