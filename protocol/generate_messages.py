@@ -440,7 +440,7 @@ def fill_value(f, msg, x):
 
 def gen_fill(s):
     msg = s.msg
-    out = [f"void fill({s.qualified}& m, int16_t version, Filler& f) {{", "  (void)version;"]
+    out = [f"void fill({s.qualified}& m, int16_t version, Filler& f) {{", "  (void)m;", "  (void)version;", "  (void)f;"]
     for f in s.fields:
         x = f"m.{f.snake}"
         if f.is_array:
