@@ -1,0 +1,151 @@
+#include "broker/broker.h"
+
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <csignal>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "broker/controller.h"
+#include "broker/logging.h"
+#include "broker/metadata_store.h"
+#include "broker/replica_manager.h"
+#include "broker/server.h"
+#include "broker/services.h"
+#include "storage/log_manager.h"
+
+namespace runnel::broker {
+
+struct Broker::State {
+  // First, so destroyed last: handlers still queued (and partitions' waiters)
+  // hold executors of it.
+  asio::io_context io;
+  BrokerConfig config;
+  std::unique_ptr<storage::LogManager> logs;
+  std::unique_ptr<EmbeddedMetadataStore> metadata;
+  asio::thread_pool disk_pool{2};
+  std::unique_ptr<ReplicaManager> replicas;
+  std::unique_ptr<Controller> controller;
+  std::unique_ptr<BrokerServices> services;
+};
+
+namespace {
+
+std::string hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+// Runs `tick` every `interval_ms` until the io_context stops.
+asio::awaitable<void> every(int64_t interval_ms, std::function<void()> tick) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(interval_ms));
+    auto [ec] = co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    tick();
+  }
+}
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log_error("broker", std::string("background task failed: ") + ex.what());
+  }
+}
+
+}  // namespace
+
+Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.config = std::move(config);
+  storage::LogManagerOptions options;
+  options.log_dirs = s.config.log_dirs;
+  options.default_config = s.config.log;
+  options.node_id = s.config.node_id;
+  options.max_open_files = static_cast<size_t>(s.config.log_max_open_files);
+  auto logs = storage::LogManager::open(options);
+  if (!logs) throw std::runtime_error("cannot open log dirs: " + logs.error().message());
+  s.logs = std::move(*logs);
+  auto metadata = EmbeddedMetadataStore::open(s.config.log_dirs.front() + "/__cluster_metadata");
+  if (!metadata) throw std::runtime_error("cannot open the metadata store: " + metadata.error().message());
+  s.metadata = std::move(*metadata);
+  s.replicas = std::make_unique<ReplicaManager>(s.config, *s.logs, s.disk_pool);
+  s.controller = std::make_unique<Controller>(s.config, *s.metadata, *s.replicas);
+  s.services = std::make_unique<BrokerServices>(
+      BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas, *s.controller, s.disk_pool, s.logs->cluster_id(), "", 0});
+
+  // Logs of topics the metadata no longer has (a crash inside a deletion) go.
+  std::set<std::string> topics;
+  for (const auto& topic : s.metadata->topics()) topics.insert(topic.name);
+  for (const auto& tp : s.logs->partitions()) {
+    if (topics.count(tp.topic)) continue;
+    log_warn("broker", "removing log of deleted topic: " + tp.dir_name());
+    if (auto r = s.logs->remove(tp); !r) throw std::runtime_error("cannot remove " + tp.dir_name() + ": " + r.error().message());
+  }
+}
+
+Broker::~Broker() = default;
+
+int Broker::run() {
+  State& s = *state_;
+  Server server(s.io, *s.services);
+  server.bind(s.config.listeners);
+  const Listener& advertised = s.config.advertised_listeners.front();
+  s.services->advertised_host = advertised.host.empty() ? hostname() : advertised.host;
+  s.services->advertised_port = advertised.port != 0 ? advertised.port : server.bound_port();
+  server.start();
+
+  asio::signal_set signals(s.io, SIGTERM, SIGINT);
+  signals.async_wait([&](std::error_code ec, int signal) {
+    if (ec) return;
+    log_info("broker", std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+    server.stop();
+    s.io.stop();
+  });
+  asio::co_spawn(s.io, every(s.config.log_flush_scheduler_interval_ms,
+                             [&] { s.replicas->flush_due(BrokerServices::now_ms()); }),
+                 log_exception);
+  asio::co_spawn(s.io, every(s.config.log_flush_offset_checkpoint_interval_ms,
+                             [&] {
+                               asio::post(s.disk_pool, [&] {
+                                 if (auto r = s.logs->write_checkpoints(); !r)
+                                   log_error("storage", "writing checkpoints failed: " + r.error().message());
+                               });
+                             }),
+                 log_exception);
+
+  for (size_t i = 0; i < s.config.listeners.size(); ++i) {
+    const auto& l = s.config.listeners[i];
+    log_info("broker", "runneld started: node.id=" + std::to_string(s.config.node_id) + " cluster.id=" +
+                           s.logs->cluster_id() + " listening on " + (l.host.empty() ? "0.0.0.0" : l.host) + ":" +
+                           std::to_string(server.bound_port(i)) + " advertised as " + s.services->advertised_host +
+                           ":" + std::to_string(s.services->advertised_port));
+  }
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < s.config.num_network_threads; ++i) threads.emplace_back([&] { s.io.run(); });
+  s.io.run();
+  for (auto& t : threads) t.join();
+  s.disk_pool.join();
+  auto result = s.logs->shutdown();
+  if (!result) {
+    log_error("broker", "clean shutdown failed: " + result.error().message());
+    return 1;
+  }
+  log_info("broker", "runneld stopped cleanly");
+  return 0;
+}
+
+}  // namespace runnel::broker

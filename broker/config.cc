@@ -1,0 +1,137 @@
+#include "broker/config.h"
+
+#include <thread>
+
+namespace runnel::broker {
+namespace {
+
+using T = ConfigType;
+constexpr int64_t kIntMax = INT32_MAX;
+
+// Kafka's alternative names for the same key.
+const std::map<std::string, std::string>& aliases() {
+  static const std::map<std::string, std::string> map{{"broker.id", "node.id"}, {"log.dir", "log.dirs"}};
+  return map;
+}
+
+}  // namespace
+
+const std::vector<ConfigDef>& broker_config_defs() {
+  static const std::vector<ConfigDef> defs{
+      {"node.id", T::int_type, "0", 0, kIntMax},
+      {"listeners", T::list_type, "PLAINTEXT://:9092"},
+      {"advertised.listeners", T::list_type, std::nullopt},
+      {"log.dirs", T::list_type, "/tmp/kafka-logs"},
+      {"num.partitions", T::int_type, "1", 1, kIntMax},
+      {"default.replication.factor", T::int_type, "1", 1, INT16_MAX},
+      {"min.insync.replicas", T::int_type, "1", 1, kIntMax},
+      {"auto.create.topics.enable", T::bool_type, "true"},
+      {"delete.topic.enable", T::bool_type, "true"},
+      {"message.max.bytes", T::int_type, "1048588", 0, kIntMax},
+      {"socket.request.max.bytes", T::int_type, "104857600", 1024, kIntMax},
+      {"num.network.threads", T::int_type, "0", 0, 256},  // 0: one per core
+      {"log.max.open.files", T::int_type, "512", 16, kIntMax},
+      {"log.segment.bytes", T::int_type, "1073741824", 1024, kIntMax},
+      {"log.roll.ms", T::long_type, std::nullopt, 1},
+      {"log.roll.hours", T::int_type, "168", 1, kIntMax},
+      {"log.index.interval.bytes", T::int_type, "4096", 0, kIntMax},
+      {"log.index.size.max.bytes", T::int_type, "10485760", 12, kIntMax},
+      {"log.flush.interval.messages", T::long_type, "1", 1},
+      {"log.flush.interval.ms", T::long_type, std::nullopt, 0},
+      {"log.flush.scheduler.interval.ms", T::long_type, "1000", 1},
+      {"log.flush.offset.checkpoint.interval.ms", T::int_type, "60000", 1, kIntMax},
+      {"log.retention.ms", T::long_type, std::nullopt, -1},
+      {"log.retention.minutes", T::int_type, std::nullopt, -1, kIntMax},
+      {"log.retention.hours", T::int_type, "168", -1, kIntMax},
+      {"log.retention.bytes", T::long_type, "-1", -1},
+      {"log.retention.check.interval.ms", T::long_type, "300000", 1},
+      {"log.cleanup.policy", T::list_type, "delete", INT64_MIN, INT64_MAX, {"delete", "compact"}},
+      {"log.message.timestamp.type", T::string_type, "CreateTime", INT64_MIN, INT64_MAX, {"CreateTime", "LogAppendTime"}},
+      {"compression.type", T::string_type, "producer", INT64_MIN, INT64_MAX,
+       {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}},
+      {"zookeeper.connect", T::string_type, std::nullopt},
+      {"offsets.topic.num.partitions", T::int_type, "50", 1, kIntMax},
+      {"offsets.topic.replication.factor", T::int_type, "3", 1, INT16_MAX},
+      {"offsets.retention.minutes", T::int_type, "10080", 1, kIntMax},
+      {"group.initial.rebalance.delay.ms", T::int_type, "3000", 0, kIntMax},
+      {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
+      {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
+      {"replica.lag.time.max.ms", T::long_type, "30000", 1},
+  };
+  return defs;
+}
+
+std::vector<Listener> parse_listeners(const std::string& key, const std::string& value) {
+  std::vector<Listener> listeners;
+  for (const auto& item : parse_list(value)) {
+    auto scheme = item.find("://");
+    auto colon = item.rfind(':');
+    if (scheme == std::string::npos || colon == std::string::npos || colon < scheme + 3)
+      throw ConfigError("invalid value for " + key + ": '" + value + "' (expected NAME://host:port)");
+    Listener l;
+    l.name = item.substr(0, scheme);
+    l.host = item.substr(scheme + 3, colon - scheme - 3);
+    auto port = item.substr(colon + 1);
+    int64_t p = -1;
+    if (!ConfigDef{key, ConfigType::int_type, std::nullopt, 0, 65535}.check(port)) p = parse_long(port);
+    if (p < 0) throw ConfigError("invalid value for " + key + ": '" + value + "' (bad port '" + port + "')");
+    l.port = static_cast<uint16_t>(p);
+    listeners.push_back(l);
+  }
+  return listeners;
+}
+
+BrokerConfig make_broker_config(const Properties& props) {
+  BrokerConfig config;
+  const auto& defs = broker_config_defs();
+  for (const auto& [raw_key, value] : props) {
+    auto alias = aliases().find(raw_key);
+    const std::string key = alias == aliases().end() ? raw_key : alias->second;
+    const ConfigDef* def = find_def(defs, key);
+    if (!def) {
+      config.unknown_keys.push_back(raw_key);
+      continue;
+    }
+    if (auto reason = def->check(value)) throw ConfigError("invalid value for " + raw_key + ": '" + value + "' (" + *reason + ")");
+    config.values[key] = value;
+    config.explicitly_set.insert(key);
+  }
+  for (const auto& def : defs)
+    if (!config.values.count(def.name) && def.default_value) config.values[def.name] = *def.default_value;
+
+  auto get = [&](const char* key) -> const std::string& { return config.values.at(key); };
+  auto has = [&](const char* key) { return config.values.count(key) > 0; };
+  config.node_id = static_cast<int32_t>(parse_long(get("node.id")));
+  config.listeners = parse_listeners("listeners", get("listeners"));
+  if (config.listeners.empty()) throw ConfigError("invalid value for listeners: '' (at least one listener is needed)");
+  config.advertised_listeners =
+      has("advertised.listeners") ? parse_listeners("advertised.listeners", get("advertised.listeners")) : config.listeners;
+  config.log_dirs = parse_list(get("log.dirs"));
+  if (config.log_dirs.empty()) throw ConfigError("invalid value for log.dirs: '' (at least one directory is needed)");
+  config.num_partitions = static_cast<int32_t>(parse_long(get("num.partitions")));
+  config.default_replication_factor = static_cast<int16_t>(parse_long(get("default.replication.factor")));
+  config.min_insync_replicas = static_cast<int32_t>(parse_long(get("min.insync.replicas")));
+  config.auto_create_topics_enable = parse_bool(get("auto.create.topics.enable"));
+  config.delete_topic_enable = parse_bool(get("delete.topic.enable"));
+  config.socket_request_max_bytes = static_cast<int32_t>(parse_long(get("socket.request.max.bytes")));
+  config.num_network_threads = static_cast<int32_t>(parse_long(get("num.network.threads")));
+  if (config.num_network_threads == 0)
+    config.num_network_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  config.log_max_open_files = static_cast<int32_t>(parse_long(get("log.max.open.files")));
+  config.log_flush_offset_checkpoint_interval_ms = parse_long(get("log.flush.offset.checkpoint.interval.ms"));
+  config.log_flush_scheduler_interval_ms = parse_long(get("log.flush.scheduler.interval.ms"));
+  if (has("zookeeper.connect")) config.zookeeper_connect = get("zookeeper.connect");
+  config.offsets_topic_num_partitions = static_cast<int32_t>(parse_long(get("offsets.topic.num.partitions")));
+
+  storage::LogConfig& log = config.log;
+  log.segment_bytes = parse_long(get("log.segment.bytes"));
+  log.segment_ms = has("log.roll.ms") ? parse_long(get("log.roll.ms")) : parse_long(get("log.roll.hours")) * 3600 * 1000;
+  log.index_interval_bytes = static_cast<int32_t>(parse_long(get("log.index.interval.bytes")));
+  log.segment_index_bytes = static_cast<int32_t>(parse_long(get("log.index.size.max.bytes")));
+  log.max_message_bytes = static_cast<int32_t>(parse_long(get("message.max.bytes")));
+  log.flush_interval_messages = parse_long(get("log.flush.interval.messages"));
+  if (has("log.flush.interval.ms")) log.flush_interval_ms = parse_long(get("log.flush.interval.ms"));
+  return config;
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,66 @@
+#pragma once
+// The broker's configuration: Kafka's key names and defaults, except that
+// log.flush.interval.messages defaults to 1 (durable). Unknown keys are
+// reported once at start; a bad value stops the start with one line naming
+// the key and the value.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "broker/config_def.h"
+#include "broker/properties.h"
+#include "storage/log_config.h"
+
+namespace runnel::broker {
+
+// A start-up failure: bad config file or value. what() is the one-line message.
+class ConfigError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Listener {
+  std::string name;  // e.g. PLAINTEXT
+  std::string host;  // empty: all interfaces
+  uint16_t port = 0;
+  bool operator==(const Listener&) const = default;
+};
+
+struct BrokerConfig {
+  int32_t node_id = 0;
+  std::vector<Listener> listeners;
+  std::vector<Listener> advertised_listeners;
+  std::vector<std::string> log_dirs;
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  int32_t min_insync_replicas = 1;
+  bool auto_create_topics_enable = true;
+  bool delete_topic_enable = true;
+  int32_t socket_request_max_bytes = 104857600;
+  int32_t num_network_threads = 2;
+  int32_t log_max_open_files = 512;
+  int64_t log_flush_offset_checkpoint_interval_ms = 60000;
+  int64_t log_flush_scheduler_interval_ms = 1000;
+  std::string zookeeper_connect;
+  int32_t offsets_topic_num_partitions = 50;
+  // Topic-level defaults (segment.bytes <- log.segment.bytes, ...).
+  storage::LogConfig log;
+
+  // Effective values of every known key (defaults filled), for DescribeConfigs.
+  std::map<std::string, std::string> values;
+  std::set<std::string> explicitly_set;
+  std::vector<std::string> unknown_keys;
+};
+
+const std::vector<ConfigDef>& broker_config_defs();
+
+// Validates and interprets `props`; throws ConfigError on a bad value.
+BrokerConfig make_broker_config(const Properties& props);
+
+// Parses "NAME://host:port" lists; throws ConfigError naming `key`.
+std::vector<Listener> parse_listeners(const std::string& key, const std::string& value);
+
+}  // namespace runnel::broker

@@ -1,0 +1,42 @@
+// DeleteTopics (key 20), versions 0-3: the topic's metadata goes first, then
+// its partition directories.
+
+#include "broker/handlers/handlers.h"
+#include "protocol/messages/delete_topics.h"
+
+namespace runnel::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::messages::DeleteTopicsRequest;
+using protocol::messages::DeleteTopicsResponse;
+
+constexpr int16_t kTopicDeletionDisabled = 73;
+
+asio::awaitable<Response> handle(RequestContext& ctx) {
+  DeleteTopicsRequest request;
+  protocol::Reader reader(ctx.body);
+  request.decode(reader, ctx.api_version);
+  if (!reader.ok()) co_return Response{{}, {}, false, true};
+
+  DeleteTopicsResponse response;
+  for (const auto& name : request.topic_names) {
+    auto& out = response.responses.emplace_back();
+    out.name = name;
+    if (!ctx.broker.config.delete_topic_enable) {
+      out.error_code = kTopicDeletionDisabled;
+      continue;
+    }
+    out.error_code = static_cast<int16_t>(ctx.broker.controller.delete_topic(name).error);
+  }
+  co_return encode_response(ctx, response);
+}
+
+}  // namespace
+
+ApiEntry delete_topics_api() {
+  return {DeleteTopicsRequest::kApiKey, "DeleteTopics", DeleteTopicsRequest::kMinVersion,
+          DeleteTopicsRequest::kMaxVersion, DeleteTopicsRequest::kFirstFlexibleVersion, &handle};
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,17 @@
+#pragma once
+// One handler file per API; each declares its entry (versions, handler).
+
+#include "broker/api_table.h"
+
+namespace runnel::broker {
+
+ApiEntry produce_api();
+ApiEntry fetch_api();
+ApiEntry list_offsets_api();
+ApiEntry metadata_api();
+ApiEntry find_coordinator_api();
+ApiEntry create_topics_api();
+ApiEntry delete_topics_api();
+ApiEntry describe_configs_api();
+
+}  // namespace runnel::broker

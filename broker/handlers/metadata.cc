@@ -1,0 +1,88 @@
+// Metadata (key 3), versions 0-8. Topic list rules: v0 an empty list means
+// every topic; v1+ a null list does. Missing topics are auto-created when
+// the request allows it (v4+ field; always for v0-3) and the broker does.
+
+#include "broker/handlers/handlers.h"
+#include "broker/handlers/partition_lookup.h"
+#include "protocol/messages/metadata.h"
+
+namespace runnel::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::messages::MetadataRequest;
+using protocol::messages::MetadataResponse;
+
+MetadataResponse::MetadataResponseTopic describe(BrokerServices& broker, const TopicMetadata& topic) {
+  MetadataResponse::MetadataResponseTopic out;
+  out.name = topic.name;
+  out.is_internal = topic.name.starts_with("__");
+  for (int32_t p = 0; p < topic.partitions; ++p) {
+    MetadataResponse::MetadataResponsePartition partition;
+    partition.partition_index = p;
+    auto lookup = lookup_partition(broker, topic.name, p);
+    partition.error_code = static_cast<int16_t>(lookup.error);
+    partition.leader_id = lookup.partition ? broker.config.node_id : -1;
+    partition.leader_epoch = lookup.partition ? lookup.partition->leader_epoch() : -1;
+    partition.replica_nodes = {broker.config.node_id};
+    partition.isr_nodes = {broker.config.node_id};
+    out.partitions.push_back(std::move(partition));
+  }
+  return out;
+}
+
+asio::awaitable<Response> handle(RequestContext& ctx) {
+  MetadataRequest request;
+  protocol::Reader reader(ctx.body);
+  request.decode(reader, ctx.api_version);
+  if (!reader.ok()) co_return Response{{}, {}, false, true};
+
+  BrokerServices& broker = ctx.broker;
+  MetadataResponse response;
+  MetadataResponse::MetadataResponseBroker self;
+  self.node_id = broker.config.node_id;
+  self.host = broker.advertised_host;
+  self.port = broker.advertised_port;
+  response.brokers.push_back(self);
+  response.cluster_id = broker.cluster_id;
+  response.controller_id = broker.config.node_id;
+
+  const bool all = !request.topics || (ctx.api_version == 0 && request.topics->empty());
+  if (all) {
+    for (const auto& topic : broker.metadata.topics()) response.topics.push_back(describe(broker, topic));
+  } else {
+    const bool allow_auto_create = ctx.api_version < 4 || request.allow_auto_topic_creation;
+    for (const auto& requested : *request.topics) {
+      const std::string& name = requested.name;
+      auto topic = broker.metadata.topic(name);
+      ErrorCode error = ErrorCode::none;
+      if (!topic && !valid_topic_name(name)) {
+        error = ErrorCode::invalid_topic_exception;
+      } else if (!topic && allow_auto_create) {
+        auto outcome = broker.controller.auto_create(name);
+        topic = outcome.topic;
+        error = outcome.error;
+      } else if (!topic) {
+        error = ErrorCode::unknown_topic_or_partition;
+      }
+      if (topic) {
+        response.topics.push_back(describe(broker, *topic));
+      } else {
+        MetadataResponse::MetadataResponseTopic missing;
+        missing.name = name;
+        missing.error_code = static_cast<int16_t>(error);
+        response.topics.push_back(std::move(missing));
+      }
+    }
+  }
+  co_return encode_response(ctx, response);
+}
+
+}  // namespace
+
+ApiEntry metadata_api() {
+  return {MetadataRequest::kApiKey, "Metadata", MetadataRequest::kMinVersion, MetadataRequest::kMaxVersion,
+          MetadataRequest::kFirstFlexibleVersion, &handle};
+}
+
+}  // namespace runnel::broker

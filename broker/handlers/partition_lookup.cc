@@ -1,0 +1,28 @@
+#include "broker/handlers/partition_lookup.h"
+
+#include "storage/errc.h"
+
+namespace runnel::broker {
+
+using protocol::ErrorCode;
+
+PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topic, int32_t partition, bool auto_create) {
+  std::optional<TopicMetadata> metadata = broker.metadata.topic(topic);
+  if (!metadata && auto_create) {
+    auto outcome = broker.controller.auto_create(topic);
+    if (outcome.error != ErrorCode::none) return {nullptr, outcome.error};
+    metadata = outcome.topic;
+  }
+  if (!metadata || partition < 0 || partition >= metadata->partitions)
+    return {nullptr, ErrorCode::unknown_topic_or_partition};
+  auto p = broker.replicas.partition(*metadata, partition);
+  if (!p) return {nullptr, storage::to_kafka_error(p.error())};
+  return {*p, ErrorCode::none};
+}
+
+ErrorCode check_leader_epoch(const Partition& partition, int32_t current_leader_epoch) {
+  if (current_leader_epoch < 0 || current_leader_epoch == partition.leader_epoch()) return ErrorCode::none;
+  return current_leader_epoch < partition.leader_epoch() ? ErrorCode::fenced_leader_epoch : ErrorCode::unknown_leader_epoch;
+}
+
+}  // namespace runnel::broker

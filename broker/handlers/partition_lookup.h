@@ -1,0 +1,25 @@
+#pragma once
+// The partition a request names, or the Kafka error for why there is none.
+
+#include <memory>
+#include <string>
+
+#include "broker/partition.h"
+#include "broker/services.h"
+#include "protocol/error_code.h"
+
+namespace runnel::broker {
+
+struct PartitionLookup {
+  std::shared_ptr<Partition> partition;  // null on error
+  protocol::ErrorCode error = protocol::ErrorCode::none;
+};
+
+// `auto_create`: create a missing topic as Produce does (auto.create.topics.enable).
+PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topic, int32_t partition,
+                                 bool auto_create = false);
+
+// Checks a request's current_leader_epoch (-1: no check) against the partition's.
+protocol::ErrorCode check_leader_epoch(const Partition& partition, int32_t current_leader_epoch);
+
+}  // namespace runnel::broker

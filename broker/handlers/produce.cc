@@ -1,0 +1,105 @@
+// Produce (key 0), advertised 0-7 (librdkafka turns on gzip/snappy/lz4 only
+// when v0 is in the range), served from v3: below it every partition gets
+// UNSUPPORTED_VERSION (message format v2 only). v3+ carries exactly one v2
+// batch per partition; zstd needs v7. acks 1/all are answered once the batch
+// is durable in the durable mode; acks 0 gets no response, and a failure
+// closes the connection as Kafka does.
+
+#include "broker/handlers/handlers.h"
+#include "broker/handlers/partition_lookup.h"
+#include "protocol/messages/produce.h"
+#include "protocol/record_batch.h"
+#include "storage/errc.h"
+
+namespace runnel::broker {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::messages::ProduceRequest;
+using protocol::messages::ProduceResponse;
+
+constexpr int16_t kFirstServedVersion = 3;
+
+// The batch of a partition's records field, checked for the v3+ rules.
+ErrorCode check_single_batch(const std::optional<std::span<const std::byte>>& records, int16_t version) {
+  if (!records || records->size() < protocol::kRecordBatchHeaderSize) return ErrorCode::corrupt_message;
+  auto frame = protocol::read_frame(*records);
+  if (frame.batch_length < 0 || static_cast<size_t>(frame.batch_length) + protocol::kLogOverhead != records->size())
+    return ErrorCode::invalid_record;  // not exactly one batch
+  auto header = protocol::read_header(*records);
+  if (header.magic != protocol::kMagicV2) return ErrorCode::invalid_record;
+  if (header.compression() == protocol::CompressionType::zstd && version < 7)
+    return ErrorCode::unsupported_compression_type;
+  return ErrorCode::none;
+}
+
+struct Pending {
+  ProduceResponse::PartitionProduceResponse* out;
+  std::shared_ptr<Partition> partition;
+  int64_t end_offset;
+};
+
+asio::awaitable<Response> handle(RequestContext& ctx) {
+  ProduceRequest request;
+  protocol::Reader reader(ctx.body);
+  request.decode(reader, ctx.api_version);
+  if (!reader.ok()) co_return Response{{}, {}, false, true};
+
+  const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  ProduceResponse response;
+  std::vector<Pending> pending;
+  bool any_error = false;
+  response.responses.reserve(request.topic_data.size());
+  for (auto& topic : request.topic_data) {
+    auto& topic_out = response.responses.emplace_back();
+    topic_out.name = topic.name;
+    topic_out.partition_responses.reserve(topic.partition_data.size());
+    for (auto& data : topic.partition_data) {
+      auto& out = topic_out.partition_responses.emplace_back();
+      out.index = data.index;
+      out.base_offset = -1;
+      ErrorCode error = ErrorCode::none;
+      if (ctx.api_version < kFirstServedVersion) error = ErrorCode::unsupported_version;
+      else if (!valid_acks) error = ErrorCode::invalid_required_acks;
+      else error = check_single_batch(data.records.bytes, ctx.api_version);
+      PartitionLookup lookup;
+      if (error == ErrorCode::none) {
+        lookup = lookup_partition(ctx.broker, topic.name, data.index, true);
+        error = lookup.error;
+      }
+      if (error == ErrorCode::none) {
+        // The batch lives in this request's own frame: rewrite its offsets in place.
+        auto bytes = *data.records.bytes;
+        std::span<std::byte> batch(const_cast<std::byte*>(bytes.data()), bytes.size());
+        auto info = lookup.partition->append(batch, BrokerServices::now_ms());
+        if (info) {
+          out.base_offset = info->first_offset;
+          out.log_append_time_ms = info->log_append_time_ms;
+          out.log_start_offset = lookup.partition->log().log_start_offset();
+          if (request.acks != 0 && lookup.partition->log().config().durable())
+            pending.push_back({&out, lookup.partition, info->last_offset + 1});
+        } else {
+          error = storage::to_kafka_error(info.error());
+        }
+      }
+      out.error_code = static_cast<int16_t>(error);
+      any_error = any_error || error != ErrorCode::none;
+    }
+  }
+  for (auto& p : pending) p.partition->flush_in_background();
+  for (auto& p : pending) {
+    auto durable = co_await p.partition->wait_durable(p.end_offset);
+    if (!durable) p.out->error_code = static_cast<int16_t>(ErrorCode::kafka_storage_error);
+  }
+  if (request.acks == 0) co_return Response{{}, {}, false, any_error};
+  co_return encode_response(ctx, response);
+}
+
+}  // namespace
+
+ApiEntry produce_api() {
+  return {ProduceRequest::kApiKey, "Produce", ProduceRequest::kMinVersion, ProduceRequest::kMaxVersion,
+          ProduceRequest::kFirstFlexibleVersion, &handle};
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,48 @@
+#pragma once
+// MetadataStore: where cluster metadata (topics, partition counts, topic
+// configs) is kept. The embedded implementation (single node, below) keeps
+// it in storage::MetaStore (RocksDB) under the first log dir; the ZooKeeper
+// implementation arrives with replication. Callers serialize changes (the
+// controller); reads come from the in-memory copy.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/topic_metadata.h"
+#include "protocol/result.h"
+#include "storage/meta_store.h"
+
+namespace runnel::broker {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+  virtual Result<void> put_topic(const TopicMetadata& topic) = 0;
+  virtual Result<void> delete_topic(const std::string& name) = 0;
+  virtual std::optional<TopicMetadata> topic(const std::string& name) const = 0;
+  virtual std::vector<TopicMetadata> topics() const = 0;
+};
+
+class EmbeddedMetadataStore final : public MetadataStore {
+ public:
+  // Opens <dir> and loads every topic; a stored topic that does not parse is
+  // a start-up failure (std::runtime_error).
+  static Result<std::unique_ptr<EmbeddedMetadataStore>> open(const std::string& dir);
+
+  Result<void> put_topic(const TopicMetadata& topic) override;
+  Result<void> delete_topic(const std::string& name) override;
+  std::optional<TopicMetadata> topic(const std::string& name) const override;
+  std::vector<TopicMetadata> topics() const override;
+
+ private:
+  explicit EmbeddedMetadataStore(std::unique_ptr<storage::MetaStore> store) : store_(std::move(store)) {}
+  std::unique_ptr<storage::MetaStore> store_;
+  mutable std::mutex mutex_;
+  std::map<std::string, TopicMetadata> topics_;
+};
+
+}  // namespace runnel::broker

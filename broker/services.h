@@ -1,0 +1,35 @@
+#pragma once
+// BrokerServices: what request handlers reach, owned by the Broker.
+
+#include <asio/thread_pool.hpp>
+#include <chrono>
+#include <string>
+
+#include "broker/config.h"
+#include "broker/controller.h"
+#include "broker/metadata_store.h"
+#include "broker/replica_manager.h"
+#include "storage/log_manager.h"
+
+namespace runnel::broker {
+
+struct BrokerServices {
+  const BrokerConfig& config;
+  storage::LogManager& logs;
+  MetadataStore& metadata;
+  ReplicaManager& replicas;
+  Controller& controller;
+  asio::thread_pool& disk_pool;
+  std::string cluster_id;
+  // The advertised address of this broker (the first advertised listener,
+  // with port 0 replaced by the bound port).
+  std::string advertised_host;
+  int32_t advertised_port = 0;
+
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+}  // namespace runnel::broker
