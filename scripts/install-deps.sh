@@ -11,6 +11,11 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard)
+  # kafkajs for tests/integration comes from npm. The machines ship Node 20 from NodeSource, whose
+  # nodejs package conflicts with Debian's npm: take Debian's nodejs and npm only where node is missing.
+  if ! command -v node >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()
