@@ -1,5 +1,6 @@
 #include "broker/replica_manager.h"
 
+#include "broker/logging.h"
 #include "broker/topic_config.h"
 
 namespace runnel::broker {
@@ -15,6 +16,13 @@ Result<std::shared_ptr<Partition>> ReplicaManager::partition(const TopicMetadata
   auto log = logs_.get_or_create(tp, log_config);
   if (!log) return fail(log.error());
   (*log)->set_config(log_config);
+  const auto& report = (*log)->recovery_report();
+  if (report.segments_validated > 0)
+    log_line(report.bytes_truncated > 0 ? Level::warn : Level::info, "storage",
+             "recovered " + tp.dir_name() + ": validated " + std::to_string(report.segments_validated) +
+                 " segment(s), cut " + std::to_string(report.bytes_truncated) + " invalid byte(s), deleted " +
+                 std::to_string(report.segments_deleted) + " later segment(s); log end offset " +
+                 std::to_string((*log)->log_end_offset()));
   auto p = std::make_shared<Partition>(tp, *log, disk_pool_);
   partitions_.emplace(tp, p);
   return p;

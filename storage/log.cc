@@ -80,6 +80,7 @@ class LogImpl {
   std::atomic<int64_t> log_end_offset_{0};
   std::atomic<int64_t> flushed_offset_{0};
   std::atomic<int64_t> last_flush_ms_{0};
+  RecoveryReport report_;
 
  private:
   Segment& active() const { return *segments_.rbegin()->second; }
@@ -149,6 +150,7 @@ Result<void> LogImpl::load_segments(const LogOpenOptions& options) {
       if (truncated) {  // everything after an invalid byte goes
         if (auto r = segment->remove_files(); !r) return r;
         dir_sync_pending_ = true;
+        ++report_.segments_deleted;
         continue;
       }
       if (i < recover_from) {
@@ -156,6 +158,8 @@ Result<void> LogImpl::load_segments(const LogOpenOptions& options) {
       } else {
         auto cut = segment->recover(next_offset, config_.index_interval_bytes);
         if (!cut) return fail(cut.error());
+        ++report_.segments_validated;
+        report_.bytes_truncated += *cut;
         if (*cut > 0) {
           truncated = true;
           dir_sync_pending_ = true;
@@ -501,6 +505,7 @@ bool Log::flush_due(int64_t now_ms) const { return impl_->flush_due(now_ms); }
 Result<void> Log::truncate_to(int64_t offset) { return impl_->truncate_to(offset); }
 Result<void> Log::advance_log_start_offset(int64_t offset) { return impl_->advance_log_start_offset(offset); }
 LeaderEpochCache& Log::leader_epochs() { return impl_->epochs_; }
+const RecoveryReport& Log::recovery_report() const { return impl_->report_; }
 Result<void> Log::close() { return impl_->close(); }
 
 }  // namespace runnel::storage

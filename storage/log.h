@@ -41,6 +41,15 @@ struct TimestampAndOffset {
   int64_t offset;
 };
 
+// What opening the log found: batches validated after an unclean shutdown,
+// and what was cut off.
+struct RecoveryReport {
+  int segments_validated = 0;
+  uint64_t bytes_truncated = 0;
+  int segments_deleted = 0;
+  int indexes_rebuilt = 0;
+};
+
 struct LogOpenOptions {
   std::string dir;                  // the partition directory
   LogConfig config;
@@ -116,6 +125,7 @@ class Log {
   Result<void> advance_log_start_offset(int64_t offset);
 
   LeaderEpochCache& leader_epochs();
+  const RecoveryReport& recovery_report() const;
 
   // Clean close: flush everything and persist indexes. The object must not
   // be used afterwards. Destroying without close() models a crash: nothing

@@ -22,12 +22,14 @@ constexpr int16_t kFirstServedVersion = 3;
 
 // The batch of a partition's records field, checked for the v3+ rules.
 ErrorCode check_single_batch(const std::optional<std::span<const std::byte>>& records, int16_t version) {
-  if (!records || records->size() < protocol::kRecordBatchHeaderSize) return ErrorCode::corrupt_message;
+  if (!records || records->size() <= protocol::batch_field::magic) return ErrorCode::corrupt_message;
+  if (static_cast<int8_t>((*records)[protocol::batch_field::magic]) != protocol::kMagicV2)
+    return ErrorCode::invalid_record;  // a magic 0/1 message set
+  if (records->size() < protocol::kRecordBatchHeaderSize) return ErrorCode::corrupt_message;
   auto frame = protocol::read_frame(*records);
   if (frame.batch_length < 0 || static_cast<size_t>(frame.batch_length) + protocol::kLogOverhead != records->size())
     return ErrorCode::invalid_record;  // not exactly one batch
   auto header = protocol::read_header(*records);
-  if (header.magic != protocol::kMagicV2) return ErrorCode::invalid_record;
   if (header.compression() == protocol::CompressionType::zstd && version < 7)
     return ErrorCode::unsupported_compression_type;
   return ErrorCode::none;

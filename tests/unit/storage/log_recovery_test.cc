@@ -129,6 +129,8 @@ TEST_CASE("recovery cuts at a flipped byte and drops every later segment", "[rec
   auto log = harness.open(config(), 0);
   check_prefix(*log, written, damaged);
   CHECK(file_size(path) == position);
+  CHECK(log->recovery_report().bytes_truncated > 0);
+  CHECK(log->recovery_report().segments_deleted > 0);
   auto files = harness.files();
   for (const auto& name : written.segments)
     if (harness.path(name) > path) CHECK(std::count(files.begin(), files.end(), name) == 0);
