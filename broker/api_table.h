@@ -49,6 +49,20 @@ struct ApiEntry {
 const std::vector<ApiEntry>& api_table();
 const ApiEntry* find_api(int16_t api_key);
 
+// Decodes the request body at the request's version; nullopt if it does not
+// decode (or leaves bytes over), which closes the connection.
+template <class Message>
+std::optional<Message> decode_request(const RequestContext& ctx) {
+  Message message;
+  protocol::Reader reader(ctx.body);
+  message.decode(reader, ctx.api_version);
+  if (!reader.ok()) return std::nullopt;
+  return message;
+}
+
+// The answer to a request that does not decode: no response, close.
+inline Response close_connection() { return Response{{}, {}, false, true}; }
+
 // Finishes a response body: encodes `message` at the request's version.
 template <class Message>
 Response encode_response(const RequestContext& ctx, const Message& message) {

@@ -12,10 +12,9 @@ using protocol::messages::CreateTopicsRequest;
 using protocol::messages::CreateTopicsResponse;
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  CreateTopicsRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<CreateTopicsRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const CreateTopicsRequest& request = *decoded;
 
   CreateTopicsResponse response;
   for (const auto& topic : request.topics) {

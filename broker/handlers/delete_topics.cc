@@ -14,10 +14,9 @@ using protocol::messages::DeleteTopicsResponse;
 constexpr int16_t kTopicDeletionDisabled = 73;
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  DeleteTopicsRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<DeleteTopicsRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const DeleteTopicsRequest& request = *decoded;
 
   DeleteTopicsResponse response;
   for (const auto& name : request.topic_names) {

@@ -78,10 +78,9 @@ void describe_broker(BrokerServices& broker, const DescribeConfigsRequest::Descr
 }
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  DescribeConfigsRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<DescribeConfigsRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const DescribeConfigsRequest& request = *decoded;
 
   DescribeConfigsResponse response;
   const bool synonyms = ctx.api_version >= 1 && request.include_synonyms;

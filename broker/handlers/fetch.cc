@@ -78,10 +78,9 @@ asio::awaitable<void> wait_for_data(std::vector<Target>& targets, std::chrono::s
 }
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  FetchRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<FetchRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const FetchRequest& request = *decoded;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, request.max_wait_ms));
 
   FetchResponse response;

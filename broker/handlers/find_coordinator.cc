@@ -12,11 +12,10 @@ using protocol::messages::FindCoordinatorRequest;
 using protocol::messages::FindCoordinatorResponse;
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  FindCoordinatorRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
+  auto request = decode_request<FindCoordinatorRequest>(ctx);
+  if (!request) co_return close_connection();
   FindCoordinatorResponse response;
-  if (!reader.ok() || (request.key_type != 0 && request.key_type != 1)) {
+  if (request->key_type != 0 && request->key_type != 1) {
     response.error_code = static_cast<int16_t>(protocol::ErrorCode::invalid_request);
     response.error_message = "unsupported coordinator key type";
     response.node_id = -1;

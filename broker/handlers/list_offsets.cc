@@ -18,10 +18,9 @@ constexpr int64_t kLatest = -1;
 constexpr int64_t kEarliest = -2;
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  ListOffsetsRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<ListOffsetsRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const ListOffsetsRequest& request = *decoded;
 
   ListOffsetsResponse response;
   for (const auto& topic : request.topics) {

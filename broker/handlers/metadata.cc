@@ -32,10 +32,9 @@ MetadataResponse::MetadataResponseTopic describe(BrokerServices& broker, const T
 }
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  MetadataRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<MetadataRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const MetadataRequest& request = *decoded;
 
   BrokerServices& broker = ctx.broker;
   MetadataResponse response;

@@ -42,10 +42,9 @@ struct Pending {
 };
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
-  ProduceRequest request;
-  protocol::Reader reader(ctx.body);
-  request.decode(reader, ctx.api_version);
-  if (!reader.ok()) co_return Response{{}, {}, false, true};
+  auto decoded = decode_request<ProduceRequest>(ctx);
+  if (!decoded) co_return close_connection();
+  const ProduceRequest& request = *decoded;
 
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
   ProduceResponse response;
