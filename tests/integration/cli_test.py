@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""The runnel CLI (topic, produce, consume; librdkafka 2.0.2) against a real runneld.
+
+topic create/list/describe/delete with exact partition counts, replicas, offsets and configs;
+produce with --key-separator and --header, keyed records placed by the Java partitioner (the
+kafka-compat.md §3 vectors for 3, 6 and 10 partitions), keyless ones round-robin, --partition;
+consume them back with --from-beginning / --offset / --timestamp (epoch ms and ISO-8601),
+--partition, --count, --until-end, --format and --output json, comparing topic, partition, offset,
+key, value and headers exactly (UTF-8, tabs, empty values); bad arguments print a usage line and
+exit non-zero; an unreachable broker fails within --timeout with one line naming it.
+
+Usage: cli_test.py --runneld PATH --runnel PATH [--kcat PATH]
+"""
+
+import datetime
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import check, check_equal  # noqa: E402
+
+# kafka-compat.md §3: key -> Java partition for 3 / 6 / 10 partitions.
+JAVA_VECTORS = {"21": (0, 0, 0), "foobar": (0, 0, 6), "kafka": (1, 4, 0), "abc": (0, 3, 7), "user-42": (1, 4, 0)}
+HEADERS = [("source", "cli-test"), ("ünï", "çødé ✓"), ("empty", "")]
+
+
+class Cli:
+    def __init__(self, path, bootstrap):
+        self.path = path
+        self.bootstrap = bootstrap
+
+    def run(self, args, input=None, timeout=30, check_status=True, brokers=None):
+        cmd = [self.path, "--brokers", brokers or self.bootstrap, "--timeout", "5"] + list(args)
+        return harness.run_command(cmd, input=input, timeout=timeout, check_status=check_status, what="runnel")
+
+    def json_lines(self, args, **kw):
+        out = self.run(["--output", "json"] + list(args), **kw).stdout.decode()
+        return [json.loads(line) for line in out.splitlines()]
+
+    def consume(self, topic, *extra):
+        records = self.json_lines(["consume", topic, "--until-end"] + list(extra))
+        return [(r["partition"], r["offset"], harness.json_bytes(r["key"]), harness.json_bytes(r["value"]),
+                 [(h["key"], harness.json_bytes(h["value"])) for h in r["headers"]], r["timestamp"]) for r in records]
+
+    def produce(self, topic, lines, *extra):
+        data = b"".join(line.encode() + b"\n" for line in lines)
+        return self.run(["produce", topic] + list(extra), input=data)
+
+
+def expect_failure(cli, args, needle, within=10, brokers=None):
+    t0 = time.monotonic()
+    res = cli.run(args, check_status=False, timeout=within + 5, brokers=brokers)
+    took = time.monotonic() - t0
+    err = res.stderr.decode("utf-8", "replace")
+    check(res.returncode != 0, f"runnel {' '.join(args)}: exit status 0, expected a failure")
+    check(needle in err, f"runnel {' '.join(args)}: stderr {err!r} lacks {needle!r}")
+    check(took < within, f"runnel {' '.join(args)}: took {took:.1f}s, more than {within}s")
+    return err
+
+
+def header_args():
+    return [a for k, v in HEADERS for a in ("--header", f"{k}={v}")]
+
+
+def encoded_headers():
+    return [(k, v.encode()) for k, v in HEADERS]
+
+
+def check_topics(cli):
+    check_equal(cli.run(["topic", "create", "cli-6", "--partitions", "6", "--replication-factor", "1"]).stdout,
+                b"created: cli-6\n", "topic create output")
+    cli.run(["topic", "create", "cli-3", "--partitions", "3"])
+    cli.run(["topic", "create", "cli-10", "--partitions", "10", "--config", "retention.ms=123456789"])
+    listed = {t["topic"]: t for t in cli.json_lines(["topic", "list"])}
+    for name, n in (("cli-3", 3), ("cli-6", 6), ("cli-10", 10)):
+        check(name in listed, f"topic list lacks {name}: {sorted(listed)}")
+        check_equal((listed[name]["partitions"], listed[name]["replicationFactor"]), (n, 1), f"{name} in topic list")
+    [d] = cli.json_lines(["topic", "describe", "cli-10"])
+    check_equal([(p["partition"], p["leader"], p["replicas"], p["isr"], p["logStartOffset"], p["logEndOffset"])
+                 for p in d["partitions"]], [(p, 0, [0], [0], 0, 0) for p in range(10)], "describe cli-10 partitions")
+    check_equal(d["configs"].get("retention.ms", {}).get("value"), "123456789", "describe cli-10 retention.ms")
+    text = cli.run(["topic", "describe", "cli-3"]).stdout.decode()
+    check(text.startswith("topic: cli-3 partitions: 3 replication-factor: 1\n"), f"describe text: {text!r}")
+    expect_failure(cli, ["topic", "create", "cli-6", "--partitions", "6"], "TOPIC_ALREADY_EXISTS")
+
+
+def check_keyed(cli, expected):
+    """Java partitions for the §3 vectors and more keys; special bytes in values; headers."""
+    keys = list(JAVA_VECTORS) + [f"key-{i}" for i in range(40)]
+    values = ["plain", "", "tab\there", "ünïcødé ✓", "a|b|c"]
+    for idx, n in enumerate((3, 6, 10)):
+        topic = f"cli-{n}"
+        lines = [f"{k}|{values[i % len(values)]}" for i, k in enumerate(keys)]
+        res = cli.produce(topic, lines, "--key-separator", "|", *header_args())
+        summary = res.stderr.decode()
+        check(f"produced {len(lines)} records" in summary, f"produce summary: {summary!r}")
+        per = {p: [] for p in range(n)}
+        for i, k in enumerate(keys):
+            p = harness.java_partition(k.encode(), n)
+            if k in JAVA_VECTORS:
+                check_equal(p, JAVA_VECTORS[k][idx], f"harness partition of {k!r} over {n}")
+            per[p].append((k.encode(), values[i % len(values)].encode()))
+        want = [(p, o, k, v, encoded_headers()) for p in range(n) for o, (k, v) in enumerate(per[p])]
+        got = sorted(r[:5] for r in cli.consume(topic, "--from-beginning"))
+        check_equal(got, want, f"{topic}: (partition, offset, key, value, headers) consumed")
+        expected[topic] = {p: len(per[p]) for p in range(n)}
+
+
+def check_keyless_and_explicit(cli):
+    cli.run(["topic", "create", "cli-rr", "--partitions", "3"])
+    cli.produce("cli-rr", [f"v{i}" for i in range(7)])
+    got = sorted((r[0], r[1], r[2], r[3]) for r in cli.consume("cli-rr", "--from-beginning"))
+    want = sorted((i % 3, i // 3, None, f"v{i}".encode()) for i in range(7))
+    check_equal(got, want, "keyless records round-robin from partition 0")
+    cli.produce("cli-rr", ["k:x", "y"], "--partition", "2", "--key-separator", ":", "--compression", "lz4",
+                "--acks", "1")
+    got = [(r[0], r[1], r[2], r[3]) for r in cli.consume("cli-rr", "--partition", "2", "--offset", "2")]
+    check_equal(got, [(2, 2, b"k", b"x"), (2, 3, None, b"y")], "--partition 2 then consume --offset 2 --partition 2")
+    got = [(r[0], r[1]) for r in cli.consume("cli-rr", "--from-beginning", "--count", "2", "--partition", "0")]
+    check_equal(got, [(0, 0), (0, 1)], "--count 2 on partition 0")
+
+
+def check_describe_offsets(cli, expected):
+    [d] = cli.json_lines(["topic", "describe", "cli-6"])
+    check_equal({p["partition"]: p["logEndOffset"] for p in d["partitions"]}, expected["cli-6"],
+                "describe cli-6 log end offsets after produce")
+
+
+def check_timestamp_and_format(cli):
+    cli.run(["topic", "create", "cli-ts", "--partitions", "1"])
+    cli.produce("cli-ts", ["a:1", "b:2"], "--key-separator", ":")
+    time.sleep(0.05)
+    t = int(time.time() * 1000)
+    time.sleep(0.05)
+    cli.produce("cli-ts", ["c:3", "d:4"], "--key-separator", ":", "--header", "h=1")
+    got = [(r[1], r[2], r[3]) for r in cli.consume("cli-ts", "--timestamp", str(t))]
+    check_equal(got, [(2, b"c", b"3"), (3, b"d", b"4")], f"--timestamp {t} (epoch ms)")
+    iso = datetime.datetime.fromtimestamp(t / 1000, datetime.timezone.utc).isoformat(timespec="milliseconds")
+    got = [(r[1], r[2]) for r in cli.consume("cli-ts", "--timestamp", iso)]
+    check_equal(got, [(2, b"c"), (3, b"d")], f"--timestamp {iso} (ISO-8601)")
+    got = cli.consume("cli-ts", "--timestamp", str(t + 3600_000))
+    check_equal(got, [], "--timestamp after the last record: nothing")
+    out = cli.run(["consume", "cli-ts", "--from-beginning", "--until-end",
+                   "--format", "%t|%p|%o|%k|%s|%K|%S|%h\\n"]).stdout.decode()
+    check_equal(out, "cli-ts|0|0|a|1|1|1|\ncli-ts|0|1|b|2|1|1|\ncli-ts|0|2|c|3|1|1|h=1\ncli-ts|0|3|d|4|1|1|h=1\n",
+                "--format placeholders")
+    check_equal(cli.run(["consume", "cli-ts", "--until-end"]).stdout, b"", "default start (end): nothing")
+
+
+def check_delete(cli):
+    check_equal(cli.run(["topic", "delete", "cli-ts"]).stdout, b"deleted: cli-ts\n", "topic delete output")
+    harness.wait_until(lambda: "cli-ts" not in {t["topic"] for t in cli.json_lines(["topic", "list"])}, 10,
+                       "cli-ts gone from topic list")
+    expect_failure(cli, ["topic", "describe", "cli-ts"], "unknown topic cli-ts")
+
+
+def check_errors(cli):
+    for args in (["produce"], ["consume", "t", "--bogus"], ["topic", "create", "x", "--partitions", "abc"],
+                 ["frobnicate"], ["produce", "t", "--acks", "7"]):
+        err = expect_failure(cli, args, "Usage:")
+        check(err.count("\n") >= 1, f"{args}: {err!r}")
+    expect_failure(cli, ["consume", "no-such-topic", "--until-end"], "unknown topic no-such-topic")
+    expect_failure(cli, ["consume", "cli-3", "--timestamp", "yesterday"], "--timestamp yesterday")
+    expect_failure(cli, ["produce", "cli-3", "--partition", "3"], "has 3 partitions")
+    expect_failure(cli, ["topic", "create", "y", "-X", "nonsense"], "-X nonsense")
+
+
+def check_unreachable(cli):
+    for args in (["topic", "list"], ["topic", "create", "z"], ["produce", "z"], ["consume", "z"]):
+        err = expect_failure(cli, args, "127.0.0.1:1", within=12, brokers="127.0.0.1:1")
+        check_equal(err.count("\n"), 1, f"runnel {' '.join(args)} on an unreachable broker: one line, got {err!r}")
+
+
+def main():
+    args = harness.parse_args()
+    run = harness.TestRun("cli_test", time_limit=100)
+    broker = run.case("start runneld", harness.Broker(args.runneld).start, critical=True)
+    cli = Cli(args.runnel, broker.bootstrap)
+    expected = {}
+    run.case("topic create / list / describe: partitions, replicas, ISR, offsets, configs", check_topics, cli)
+    run.case("produce keyed records: Java murmur2 partitions (kafka-compat §3), headers, special bytes",
+             check_keyed, cli, expected)
+    run.case("keyless round-robin, --partition, --offset, --count", check_keyless_and_explicit, cli)
+    if "cli-6" in expected:
+        run.case("topic describe: log end offsets after produce", check_describe_offsets, cli, expected)
+    run.case("consume --timestamp (epoch ms, ISO-8601) and --format", check_timestamp_and_format, cli)
+    run.case("topic delete", check_delete, cli)
+    run.case("bad arguments: usage line, non-zero exit", check_errors, cli)
+    run.case("unreachable broker: one line naming it, within the timeout", check_unreachable, cli)
+    run.case("clean shutdown: SIGTERM exits 0", broker.stop)
+    run.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+#pragma once
+// `runnel topic create|list|describe|delete`, through librdkafka's Admin API.
+//  - create NAME [--partitions N] [--replication-factor R] [--config k=v]...
+//    (-1, the default, takes the broker's num.partitions / default.replication.factor)
+//  - list: one line per topic: name, partition count, replication factor
+//  - describe NAME: the topic line, one line per partition (leader, replicas,
+//    ISR, log start and end offsets), one line per config (value, source)
+//  - delete NAME
+// Failures (unreachable brokers, unknown topic, a broker error) are one line
+// on stderr and exit status 1.
+
+#include <memory>
+
+namespace CLI {
+class App;
+}
+
+namespace runnel::tools {
+
+struct ClientOptions;
+
+void add_topic_command(CLI::App& app, std::shared_ptr<ClientOptions> client);
+
+}  // namespace runnel::tools
