@@ -1,0 +1,78 @@
+// runnel-bench: producer and consumer throughput against a Kafka-protocol
+// broker through librdkafka, in the manner of kafka-producer-perf-test and
+// rdkafka_performance. Subcommands: produce (produce.h), consume (consume.h).
+// A report, never a pass/fail test; bench/broker_bench.sh drives it.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "bench/runnel_bench/consume.h"
+#include "bench/runnel_bench/kafka_handles.h"
+#include "bench/runnel_bench/produce.h"
+
+using namespace runnel::bench;
+
+namespace {
+
+void add_common(CLI::App& command, CommonOptions& o) {
+  command.add_option("-b,--bootstrap", o.bootstrap, "bootstrap.servers")->capture_default_str();
+  command.add_option("-t,--topic", o.topic, "topic")->capture_default_str();
+  command.add_option("-X", o.properties, "librdkafka property key=value (repeatable; applied last)")
+      ->allow_extra_args(false);
+  command.add_flag("--json", o.json, "print the result as one JSON object");
+}
+
+CLI::App* add_produce(CLI::App& app, ProduceOptions& o) {
+  auto* cmd = app.add_subcommand("produce", "send records and count their delivery reports");
+  add_common(*cmd, o.common);
+  cmd->add_option("-n,--count", o.count, "records to send")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-s,--record-size", o.record_size, "value bytes per record")->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100'000'000}));
+  cmd->add_option("-p,--partitions", o.partitions, "partitions of the created topic; records go round-robin")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--replication-factor", o.replication_factor, "of the created topic")->capture_default_str();
+  cmd->add_flag("!--no-create", o.create_topic, "do not create the topic (use the broker's auto-create)");
+  cmd->add_option("--acks", o.acks, "acks: all, 1 or 0")->capture_default_str()
+      ->check(CLI::IsMember({"all", "-1", "1", "0"}));
+  cmd->add_option("-z,--compression", o.compression, "compression.type")->capture_default_str()
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
+  cmd->add_option("--linger-ms", o.linger_ms, "linger.ms")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch-size", o.batch_size, "batch.size (librdkafka's default when unset)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-r,--rate", o.rate, "records/s; 0 = as fast as possible")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  return cmd;
+}
+
+CLI::App* add_consume(CLI::App& app, ConsumeOptions& o) {
+  auto* cmd = app.add_subcommand("consume", "read the topic from the beginning with assign()");
+  add_common(*cmd, o.common);
+  cmd->add_option("-n,--count", o.count, "records to read; 0 = up to the end of every partition")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--idle-timeout", o.idle_timeout_s, "seconds without a record before giving up")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  return cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"runnel-bench: producer and consumer throughput through librdkafka", "runnel-bench"};
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+  app.footer("Example:\n  runnel-bench produce -b 127.0.0.1:9092 -t bench -n 1000000 -s 100 --acks all --linger-ms 5\n"
+             "  runnel-bench consume -b 127.0.0.1:9092 -t bench -n 1000000");
+  ProduceOptions produce;
+  ConsumeOptions consume;
+  auto* produce_cmd = add_produce(app, produce);
+  auto* consume_cmd = add_consume(app, consume);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (produce_cmd->parsed()) return run_produce(produce);
+    if (consume_cmd->parsed()) return run_consume(consume);
+  } catch (const BenchError& e) {
+    std::fprintf(stderr, "runnel-bench: %s\n", e.what());
+  }
+  return 1;
+}
