@@ -263,7 +263,7 @@ Result<AppendInfo> LogImpl::append_as_leader(std::span<std::byte> batch, int32_t
   if (batch.size() > static_cast<size_t>(config_.max_message_bytes)) return fail(Errc::message_too_large);
   auto header = protocol::validate_batch(batch);
   if (!header) return fail(refusal(header.error()));
-  if (header->records_count <= 0 || header->records_count != header->last_offset_delta + 1)
+  if (header->records_count <= 0 || int64_t{header->records_count} != int64_t{header->last_offset_delta} + 1)
     return fail(Errc::invalid_record);
 
   std::unique_lock lock(mutex_);
@@ -287,6 +287,10 @@ Result<AppendInfo> LogImpl::append_with_offsets(std::span<const std::byte> batch
     auto batch = batches.subspan(position, protocol::kLogOverhead + static_cast<size_t>(frame.batch_length));
     auto header = protocol::validate_batch(batch);
     if (!header) return fail(refusal(header.error()));
+    // Offsets must fit: last_offset() + 1 is computed everywhere after this.
+    if (header->base_offset < 0 ||
+        header->base_offset > std::numeric_limits<int64_t>::max() - 1 - header->last_offset_delta)
+      return fail(Errc::corrupt_message);
     if (!parsed.empty() && header->base_offset <= parsed.back().first.last_offset())
       return fail(Errc::offset_not_increasing);
     parsed.emplace_back(*header, batch);

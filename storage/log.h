@@ -32,7 +32,7 @@ struct AppendInfo {
   int64_t last_offset = -1;
   int64_t max_timestamp = -1;
   int64_t log_append_time_ms = -1;  // -1 unless the batch got LogAppendTime
-  int32_t record_count = 0;
+  int64_t record_count = 0;
   int64_t bytes = 0;
 };
 

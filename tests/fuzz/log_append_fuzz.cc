@@ -130,39 +130,7 @@ void check_append(const storage::Log& log, const Snapshot& before, const Result<
   FUZZ_CHECK(std::equal(appended.begin(), appended.end(), after.contents.begin() + before.contents.size()));
 }
 
-// ---- Known storage bugs --------------------------------------------------
-// Inputs that reach a reported, not yet fixed bug are skipped, so that
-// fuzzing can go on past it. Delete each guard with its fix, and add the
-// input that found it to corpus/log_append/.
-
-// Signed overflow in LogImpl::append_as_leader evaluating
-// `header->last_offset_delta + 1` when last_offset_delta is INT32_MAX.
-bool hits_known_leader_bug(std::span<const std::byte> batch) {
-  auto header = protocol::validate_batch(batch);
-  return header && header->last_offset_delta == std::numeric_limits<int32_t>::max();
-}
-
-// Signed overflows in LogImpl::append_with_offsets: RecordBatchHeader::
-// last_offset() (base_offset + last_offset_delta) and the log end offset
-// after it (last_offset() + 1) for a base_offset near INT64_MAX, and the
-// int32 AppendInfo::record_count summing records_count over the batches.
-bool hits_known_follower_bug(std::span<const std::byte> batches) {
-  int64_t records = 0;
-  for (size_t position = 0; batches.size() - position >= protocol::kRecordBatchHeaderSize;) {
-    const auto header = protocol::read_header(batches.subspan(position));
-    if (header.batch_length < 0 || header.last_offset_delta < 0 || header.records_count < 0) return false;
-    if (header.base_offset >= std::numeric_limits<int64_t>::max() - header.last_offset_delta) return true;
-    records += header.records_count;
-    if (records > std::numeric_limits<int32_t>::max()) return true;
-    position += std::min<size_t>(batches.size() - position, header.total_size());
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------
-
 void append_as_leader(storage::Log& log, std::span<const std::byte> input) {
-  if (hits_known_leader_bug(input)) return;
   const Snapshot before = snapshot(log);
   std::vector<std::byte> batch(input.begin(), input.end());
   auto info = log.append_as_leader(batch, kLeaderEpoch, kNowMs);
@@ -176,7 +144,6 @@ void append_as_leader(storage::Log& log, std::span<const std::byte> input) {
 }
 
 void append_with_offsets(storage::Log& log, std::span<const std::byte> input) {
-  if (hits_known_follower_bug(input)) return;
   const Snapshot before = snapshot(log);
   auto info = log.append_with_offsets(input, kNowMs);
   if (info) FUZZ_CHECK(info->bytes == static_cast<int64_t>(input.size()));
