@@ -1,6 +1,9 @@
 #pragma once
-// `runnel consume TOPIC`: reads records by assigning partitions directly (no
-// consumer group; nothing is committed).
+// `runnel consume TOPIC`: reads records by assigning partitions directly
+// (nothing is committed), or with --group G as a member of consumer group G:
+// it subscribes, starts at the group's committed offsets (else the end, or
+// the beginning with --from-beginning), and commits what it printed when it
+// stops; a group that assigns nothing within --timeout is an error.
 //  - start: --from-beginning, --offset N, --timestamp T (ISO-8601 such as
 //    2026-11-22T10:00:00Z / 2026-11-22T10:00:00.250+01:00, or epoch
 //    milliseconds; the first record at or after T, via ListOffsets), else the
@@ -13,10 +16,7 @@
 //    %K / %S key / value length (-1 for null), %% and \n \t \\ escapes;
 //    default "%s\n". JSON output: one object per record (tools/text_encoding.h).
 
-#include <cstdint>
 #include <memory>
-#include <optional>
-#include <string>
 
 namespace CLI {
 class App;
@@ -25,10 +25,6 @@ class App;
 namespace runnel::tools {
 
 struct ClientOptions;
-
-// Epoch milliseconds of an ISO-8601 date-time (Z or ±HH:MM offset; no offset
-// means UTC) or of a plain integer; nullopt if it is neither.
-std::optional<int64_t> parse_timestamp(const std::string& text);
 
 void add_consume_command(CLI::App& app, std::shared_ptr<ClientOptions> client);
 

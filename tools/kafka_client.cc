@@ -96,6 +96,7 @@ KafkaClient::KafkaClient(const ClientOptions& options, ClientKind kind,
     on_error(rk, err, reason, opaque);
   });
   if (delivery_report != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, delivery_report);
+  if (kind == ClientKind::group_consumer) rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
   rd_kafka_conf_set_opaque(conf, this);
   handle_ = rd_kafka_new(kind == ClientKind::producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, errstr,
                          sizeof errstr);
@@ -107,6 +108,16 @@ KafkaClient::KafkaClient(const ClientOptions& options, ClientKind kind,
 
 KafkaClient::~KafkaClient() {
   if (handle_ != nullptr) rd_kafka_destroy(handle_);
+}
+
+void KafkaClient::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                               void* opaque) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    ++static_cast<KafkaClient*>(opaque)->assignments_received_;
+    rd_kafka_assign(rk, partitions);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
 }
 
 void KafkaClient::on_error(rd_kafka_t*, int, const char* reason, void* opaque) {
@@ -151,6 +162,16 @@ std::vector<TopicMetadata> KafkaClient::topics(std::vector<BrokerMetadata>* brok
       brokers->push_back({md->brokers[i].id, md->brokers[i].host, md->brokers[i].port});
   }
   return result;
+}
+
+std::vector<int32_t> select_partitions(const TopicMetadata& topic, std::optional<int32_t> only) {
+  std::vector<int32_t> ids;
+  for (const auto& p : topic.partitions)
+    if (!only || p.id == *only) ids.push_back(p.id);
+  if (ids.empty())
+    throw ToolError("--partition " + std::to_string(only.value_or(0)) + ": topic " + topic.name + " has " +
+                    std::to_string(topic.partitions.size()) + " partitions");
+  return ids;
 }
 
 }  // namespace runnel::tools

@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -64,7 +65,10 @@ struct BrokerMetadata {
   int port = 0;
 };
 
-enum class ClientKind { producer, consumer };
+// group_consumer: a consumer that subscribes as a member of a consumer
+// group; it takes the partitions the group assigns and counts the assignments
+// it has received (assignments_received()).
+enum class ClientKind { producer, consumer, group_consumer };
 
 using DeliveryReport = void (*)(rd_kafka_t*, const rd_kafka_message_t*, void*);
 
@@ -91,15 +95,24 @@ class KafkaClient {
   std::string unreachable_message(const char* what) const;
   // The last error librdkafka reported through its error callback, if any.
   const std::string& last_error() const { return last_error_; }
+  // group_consumer: how many assignments (possibly empty) the group has given.
+  int assignments_received() const { return assignments_received_; }
 
  private:
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                           void* opaque);
 
   rd_kafka_t* handle_ = nullptr;
   std::string brokers_;
   int timeout_ms_ = 0;
   std::string last_error_;
+  int assignments_received_ = 0;
 };
+
+// The ids of `topic`'s partitions, or just `only` (--partition); throws
+// ToolError if the topic has no such partition.
+std::vector<int32_t> select_partitions(const TopicMetadata& topic, std::optional<int32_t> only);
 
 // Parses `key=value`; throws ToolError naming `option` otherwise.
 std::pair<std::string, std::string> split_key_value(const std::string& text, const char* option);

@@ -7,10 +7,12 @@
 #include <iostream>
 #include <string>
 
+#include "tools/cluster_command.h"
 #include "tools/consume_command.h"
 #include "tools/dump_log.h"
 #include "tools/kafka_client.h"
 #include "tools/produce_command.h"
+#include "tools/replay_command.h"
 #include "tools/topic_command.h"
 
 namespace {
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
   runnel::tools::add_topic_command(app, client);
   runnel::tools::add_produce_command(app, client);
   runnel::tools::add_consume_command(app, client);
+  runnel::tools::add_replay_command(app, client);
+  runnel::tools::add_cluster_command(app, client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "tools/kafka_client.h"
-#include "tools/murmur2.h"
+#include "tools/partitioner.h"
+#include "tools/progress_bar.h"
+#include "tools/rate_limiter.h"
+#include "tools/record_sender.h"
 
 namespace runnel::tools {
 namespace {
@@ -24,106 +27,63 @@ struct ProduceOptions {
   std::optional<int32_t> partition;
   std::string acks = "all";
   std::string compression = "none";
+  std::optional<double> rate;
 };
-
-struct Delivery {
-  int64_t delivered = 0;
-  int64_t failed = 0;
-  std::string first_error;
-};
-
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  auto* delivery = static_cast<Delivery*>(message->_private);
-  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ++delivery->delivered;
-    return;
-  }
-  if (delivery->failed++ == 0)
-    delivery->first_error = std::string(rd_kafka_err2name(message->err)) + " (" + rd_kafka_err2str(message->err) + ")";
-}
 
 void produce(const ClientOptions& options, const ProduceOptions& produce) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& h : produce.headers) headers.push_back(split_key_value(h, "--header"));
+  std::vector<std::pair<std::string, std::string>> header_values;
+  for (const auto& h : produce.headers) header_values.push_back(split_key_value(h, "--header"));
+  const RecordHeaders headers(header_values.begin(), header_values.end());
   if (produce.key_separator && produce.key_separator->empty()) throw ToolError("--key-separator must not be empty");
+  if (produce.rate && !(*produce.rate > 0)) throw ToolError("--rate must be > 0");
 
   std::ifstream file;
+  int64_t file_size = 0;
   if (!produce.file.empty()) {
-    file.open(produce.file, std::ios::binary);
+    file.open(produce.file, std::ios::binary | std::ios::ate);
     if (!file) throw ToolError("cannot open " + produce.file);
+    file_size = static_cast<int64_t>(file.tellg());
+    file.seekg(0);
   }
   std::istream& in = produce.file.empty() ? std::cin : file;
 
-  std::string timeout = std::to_string(options.timeout_ms());
-  KafkaClient client(options, ClientKind::producer,
-                     {{"acks", produce.acks},
-                      {"compression.codec", produce.compression},
-                      {"linger.ms", "5"},
-                      {"message.timeout.ms", timeout}},
-                     on_delivery);
-  Delivery delivery;
-  const TopicMetadata topic = client.topic(produce.topic);
+  RecordSender sender(options, produce.acks, produce.compression);
+  const TopicMetadata topic = sender.client().topic(produce.topic);
   const auto partition_count = static_cast<int32_t>(topic.partitions.size());
   if (partition_count == 0) throw ToolError("topic " + produce.topic + " has no partitions");
-  if (produce.partition && (*produce.partition < 0 || *produce.partition >= partition_count))
-    throw ToolError("--partition " + std::to_string(*produce.partition) + ": topic " + produce.topic + " has " +
-                    std::to_string(partition_count) + " partitions");
+  select_partitions(topic, produce.partition);
+  Partitioner partitioner(partition_count, produce.partition);
+  std::optional<RateLimiter> rate;
+  if (produce.rate) rate.emplace(*produce.rate);
+  std::optional<ProgressBar> progress;
+  if (!produce.file.empty() && ProgressBar::is_terminal(stderr)) progress.emplace(stderr, file_size);
 
   const auto start = std::chrono::steady_clock::now();
   int64_t records = 0;
   int64_t bytes = 0;
-  int32_t next_keyless = 0;
+  int64_t bytes_read = 0;
   std::string line;
   while (std::getline(in, line)) {
-    std::optional<std::string_view> key;
-    std::string_view value = line;
+    bytes_read += static_cast<int64_t>(line.size()) + 1;
+    OutgoingRecord record;
+    record.value = line;
     if (produce.key_separator) {
       if (auto at = line.find(*produce.key_separator); at != std::string::npos) {
-        key = std::string_view(line).substr(0, at);
-        value = std::string_view(line).substr(at + produce.key_separator->size());
+        record.key = std::string_view(line).substr(0, at);
+        record.value = std::string_view(line).substr(at + produce.key_separator->size());
       }
     }
-    int32_t partition = 0;
-    if (produce.partition) partition = *produce.partition;
-    else if (key) partition = java_partition(*key, partition_count);
-    else partition = next_keyless++ % partition_count;
-
-    const void* key_data = key ? key->data() : nullptr;
-    const size_t key_size = key ? key->size() : 0;
-    void* value_data = const_cast<char*>(value.data());
-    const size_t value_size = value.size();
-    for (;;) {
-      rd_kafka_headers_t* record_headers = nullptr;
-      if (!headers.empty()) {
-        record_headers = rd_kafka_headers_new(headers.size());
-        for (const auto& [k, v] : headers)
-          rd_kafka_header_add(record_headers, k.data(), static_cast<ssize_t>(k.size()), v.data(),
-                              static_cast<ssize_t>(v.size()));
-      }
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          client.get(), RD_KAFKA_V_TOPIC(produce.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_KEY(key_data, key_size),
-          RD_KAFKA_V_HEADERS(record_headers),
-          RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (record_headers != nullptr) rd_kafka_headers_destroy(record_headers);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw ToolError(std::string("produce: ") + rd_kafka_err2str(err));
-      rd_kafka_poll(client.get(), 100);
-    }
+    record.partition = partitioner.partition_for(record.key);
+    record.headers = &headers;
+    if (rate) rate->acquire();
+    sender.send(produce.topic, record);
     ++records;
-    bytes += static_cast<int64_t>(value.size() + (key ? key->size() : 0));
-    rd_kafka_poll(client.get(), 0);
-    if (delivery.failed > 0) break;
+    bytes += static_cast<int64_t>(record.value->size() + (record.key ? record.key->size() : 0));
+    if (progress) progress->update(bytes_read, records);
   }
+  if (progress) progress->finish();
   if (in.bad()) throw ToolError("reading " + (produce.file.empty() ? std::string("stdin") : produce.file) + " failed");
-
-  rd_kafka_flush(client.get(), options.timeout_ms() + 1000);
-  if (delivery.failed > 0)
-    throw ToolError(std::to_string(delivery.failed) + " records not delivered to " + produce.topic + ": " +
-                    delivery.first_error);
-  if (int left = rd_kafka_outq_len(client.get()); left > 0)
-    throw ToolError(client.unreachable_message((std::to_string(left) + " records not delivered").c_str()));
+  sender.finish(produce.topic);
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char summary[256];
@@ -150,9 +110,11 @@ void add_produce_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
   c->add_option("--compression", options->compression, "none, gzip, snappy, lz4 or zstd")
       ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
       ->capture_default_str();
+  c->add_option("--rate", options->rate, "Send at most N records per second (a fixed rate)");
   c->footer(
       "Example:\n"
-      "  printf 'user-1:signed up\\nuser-2:paid\\n' | runnel produce events --key-separator : --header source=web");
+      "  printf 'user-1:signed up\\nuser-2:paid\\n' | runnel produce events --key-separator : --header source=web\n"
+      "  runnel produce events --file events.txt --rate 1000 --compression zstd");
   c->callback([client, options] { produce(*client, *options); });
 }
 

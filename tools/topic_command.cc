@@ -3,15 +3,25 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "tools/admin.h"
 #include "tools/kafka_client.h"
+#include "tools/partition_offsets.h"
 #include "tools/text_encoding.h"
 
 namespace runnel::tools {
 namespace {
+
+struct AlterOptions {
+  std::string name;
+  std::vector<std::string> set;     // key=value
+  std::vector<std::string> remove;  // keys
+};
 
 struct CreateOptions {
   std::string name;
@@ -19,47 +29,6 @@ struct CreateOptions {
   int replication_factor = -1;
   std::vector<std::string> configs;
 };
-
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-
-// Runs one Admin request: `start` enqueues it on the given queue with the given
-// options; returns its result event, or throws ToolError on a timeout or a
-// request-level error.
-template <typename Start>
-EventPtr admin_call(KafkaClient& client, rd_kafka_admin_op_t op, const char* what, Start start) {
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(client.get()));
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(client.get(), op));
-  char errstr[256];
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), client.timeout_ms(), errstr, sizeof errstr);
-  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS)
-    rd_kafka_AdminOptions_set_operation_timeout(options.get(), client.timeout_ms(), errstr, sizeof errstr);
-  start(options.get(), queue.get());
-  EventPtr event(rd_kafka_queue_poll(queue.get(), client.timeout_ms() + 2000));
-  if (!event) throw ToolError(client.unreachable_message(what));
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (rd_kafka_event_error(event.get()) == RD_KAFKA_RESP_ERR__TIMED_OUT)
-      throw ToolError(client.unreachable_message(what));
-    throw ToolError(std::string(what) + ": " + rd_kafka_event_error_string(event.get()));
-  }
-  return event;
-}
-
-void check_topic_result(const rd_kafka_topic_result_t* result, const std::string& what) {
-  if (rd_kafka_topic_result_error(result) == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  const char* message = rd_kafka_topic_result_error_string(result);
-  throw ToolError(what + ": " + rd_kafka_err2name(rd_kafka_topic_result_error(result)) +
-                  (message != nullptr && *message != '\0' ? std::string(" (") + message + ")" : ""));
-}
 
 void create_topic(const ClientOptions& options, const CreateOptions& create) {
   KafkaClient client(options, ClientKind::producer);
@@ -126,40 +95,6 @@ void list_topics(const ClientOptions& options) {
   }
 }
 
-struct ConfigEntry {
-  std::string name;
-  std::string value;
-  bool is_null = false;
-  std::string source;
-};
-
-std::vector<ConfigEntry> describe_configs(KafkaClient& client, const std::string& name) {
-  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str());
-  std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> owned(
-      resource, rd_kafka_ConfigResource_destroy);
-  EventPtr event = admin_call(client, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "describe configs",
-                              [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                                rd_kafka_DescribeConfigs(client.get(), &resource, 1, o, q);
-                              });
-  size_t count = 0;
-  const rd_kafka_ConfigResource_t** resources =
-      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event.get()), &count);
-  std::vector<ConfigEntry> entries;
-  for (size_t i = 0; i < count; ++i) {
-    if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR)
-      throw ToolError("describe configs of " + name + ": " +
-                      rd_kafka_err2name(rd_kafka_ConfigResource_error(resources[i])));
-    size_t n = 0;
-    const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &n);
-    for (size_t j = 0; j < n; ++j) {
-      const char* value = rd_kafka_ConfigEntry_value(configs[j]);
-      entries.push_back({rd_kafka_ConfigEntry_name(configs[j]), value != nullptr ? value : "", value == nullptr,
-                         rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(configs[j]))});
-    }
-  }
-  return entries;
-}
-
 std::string join_ids(const std::vector<int32_t>& ids) {
   std::string s = "[";
   for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
@@ -169,21 +104,9 @@ std::string join_ids(const std::vector<int32_t>& ids) {
 void describe_topic(const ClientOptions& options, const std::string& name) {
   KafkaClient client(options, ClientKind::producer, {{"allow.auto.create.topics", "false"}});
   TopicMetadata topic = client.topic(name);
-  struct Watermarks {
-    int64_t low = -1, high = -1;
-  };
   std::vector<Watermarks> marks;
-  for (const auto& p : topic.partitions) {
-    Watermarks w;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(client.get(), name.c_str(), p.id, &w.low, &w.high, client.timeout_ms());
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-      throw ToolError(client.unreachable_message("list offsets"));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      throw ToolError("list offsets of " + name + "-" + std::to_string(p.id) + ": " + rd_kafka_err2str(err));
-    marks.push_back(w);
-  }
-  std::vector<ConfigEntry> configs = describe_configs(client, name);
+  for (const auto& p : topic.partitions) marks.push_back(query_watermarks(client, name, p.id));
+  std::vector<ConfigEntry> configs = describe_topic_configs(client, name);
 
   std::string out;
   if (options.output == OutputFormat::json) {
@@ -194,8 +117,8 @@ void describe_topic(const ClientOptions& options, const std::string& name) {
       const auto& p = topic.partitions[i];
       out += (i ? ",{" : "{") + std::string("\"partition\":") + std::to_string(p.id) +
              ",\"leader\":" + std::to_string(p.leader) + ",\"replicas\":" + join_ids(p.replicas) +
-             ",\"isr\":" + join_ids(p.isr) + ",\"logStartOffset\":" + std::to_string(marks[i].low) +
-             ",\"logEndOffset\":" + std::to_string(marks[i].high) + "}";
+             ",\"isr\":" + join_ids(p.isr) + ",\"logStartOffset\":" + std::to_string(marks[i].log_start_offset) +
+             ",\"logEndOffset\":" + std::to_string(marks[i].high_watermark) + "}";
     }
     out += "],\"configs\":{";
     for (size_t i = 0; i < configs.size(); ++i) {
@@ -216,8 +139,8 @@ void describe_topic(const ClientOptions& options, const std::string& name) {
       const auto& p = topic.partitions[i];
       out += "  partition: " + std::to_string(p.id) + " leader: " + std::to_string(p.leader) +
              " replicas: " + join_ids(p.replicas) + " isr: " + join_ids(p.isr) +
-             " log-start-offset: " + std::to_string(marks[i].low) +
-             " log-end-offset: " + std::to_string(marks[i].high) + "\n";
+             " log-start-offset: " + std::to_string(marks[i].log_start_offset) +
+             " log-end-offset: " + std::to_string(marks[i].high_watermark) + "\n";
     }
     for (const auto& c : configs)
       out += "  config: " + c.name + "=" + (c.is_null ? "null" : c.value) + " (" + c.source + ")\n";
@@ -225,10 +148,55 @@ void describe_topic(const ClientOptions& options, const std::string& name) {
   std::cout << out << std::flush;
 }
 
+// AlterConfigs replaces a topic's whole set of overrides, so the new set is
+// the current overrides (DescribeConfigs, source DYNAMIC_TOPIC_CONFIG) with
+// --delete keys removed and --set keys added or replaced. librdkafka 2.0.2 has
+// no IncrementalAlterConfigs; a change made by someone else between the read
+// and the write is overwritten.
+void alter_topic_config(const ClientOptions& options, const AlterOptions& alter) {
+  if (alter.set.empty() && alter.remove.empty()) throw ToolError("give at least one --set or --delete");
+  KafkaClient client(options, ClientKind::producer);
+  const std::vector<ConfigEntry> current = describe_topic_configs(client, alter.name);
+  std::map<std::string, std::string> overrides;
+  std::set<std::string> known;
+  for (const auto& c : current) {
+    known.insert(c.name);
+    if (c.source == "DYNAMIC_TOPIC_CONFIG" && !c.is_null) overrides[c.name] = c.value;
+  }
+  for (const auto& key : alter.remove) {
+    if (!known.contains(key)) throw ToolError("--delete " + key + ": topic " + alter.name + " has no config " + key);
+    overrides.erase(key);
+  }
+  for (const auto& entry : alter.set) {
+    auto [key, value] = split_key_value(entry, "--set");
+    overrides[key] = value;
+  }
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, alter.name.c_str());
+  std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> owned(
+      resource, rd_kafka_ConfigResource_destroy);
+  for (const auto& [key, value] : overrides) rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());
+  EventPtr event = admin_call(client, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, "alter configs",
+                              [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                                rd_kafka_AlterConfigs(client.get(), &resource, 1, o, q);
+                              });
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(resources[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    throw ToolError(describe_error("alter configs of " + alter.name, err, rd_kafka_ConfigResource_error_string(resources[i])));
+  }
+  auto out = make_formatter(options.output, std::cout);
+  out->begin_line();
+  out->string("altered", alter.name);
+  out->end_line();
+}
+
 }  // namespace
 
 void add_topic_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
-  CLI::App* topic = app.add_subcommand("topic", "Create, list, describe and delete topics");
+  CLI::App* topic = app.add_subcommand("topic", "Create, list, describe, reconfigure and delete topics");
   topic->require_subcommand(1);
   topic->footer("Example:\n  runnel topic create orders --partitions 6 --config retention.ms=86400000");
 
@@ -259,6 +227,15 @@ void add_topic_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
   del->add_option("NAME", *del_name, "Topic name")->required();
   del->footer("Example:\n  runnel topic delete orders");
   del->callback([client, del_name] { delete_topic(*client, *del_name); });
+
+  auto alter = std::make_shared<AlterOptions>();
+  CLI::App* a = topic->add_subcommand("alter-config", "Set or delete topic config overrides");
+  a->add_option("NAME", alter->name, "Topic name")->required();
+  a->add_option("--set", alter->set, "Override key=value (repeatable)")->allow_extra_args(false);
+  a->add_option("--delete", alter->remove, "Remove the override of key, back to the broker default (repeatable)")
+      ->allow_extra_args(false);
+  a->footer("Example:\n  runnel topic alter-config orders --set retention.ms=86400000 --delete segment.bytes");
+  a->callback([client, alter] { alter_topic_config(*client, *alter); });
 }
 
 }  // namespace runnel::tools

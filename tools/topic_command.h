@@ -1,10 +1,12 @@
 #pragma once
-// `runnel topic create|list|describe|delete`, through librdkafka's Admin API.
+// `runnel topic create|list|describe|alter-config|delete`, through librdkafka's Admin API.
 //  - create NAME [--partitions N] [--replication-factor R] [--config k=v]...
 //    (-1, the default, takes the broker's num.partitions / default.replication.factor)
 //  - list: one line per topic: name, partition count, replication factor
 //  - describe NAME: the topic line, one line per partition (leader, replicas,
 //    ISR, log start and end offsets), one line per config (value, source)
+//  - alter-config NAME [--set k=v]... [--delete k]...: DescribeConfigs, then
+//    AlterConfigs with the whole new set of overrides
 //  - delete NAME
 // Failures (unreachable brokers, unknown topic, a broker error) are one line
 // on stderr and exit status 1.

@@ -15,6 +15,7 @@ Usage: cli_test.py --runneld PATH --runnel PATH [--kcat PATH]
 import datetime
 import json
 import os
+import random
 import sys
 import time
 
@@ -150,6 +151,89 @@ def check_timestamp_and_format(cli):
     check_equal(cli.run(["consume", "cli-ts", "--until-end"]).stdout, b"", "default start (end): nothing")
 
 
+def check_partitioner_matches_kafka_python(cli):
+    """Keys placed by `runnel produce` land where kafka-python's DefaultPartitioner puts them."""
+    from kafka.partitioner.default import DefaultPartitioner
+    rng = random.Random(4)
+    alphabet = "abcxyz0189-_ .ü✓日本"
+    keys = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))) for _ in range(120)})
+    for n in (2, 5, 7, 16):
+        topic = f"cli-kp-{n}"
+        cli.run(["topic", "create", topic, "--partitions", str(n)])
+        cli.produce(topic, [f"{k}\t{i}" for i, k in enumerate(keys)], "--key-separator", "\t")
+        want = {k.encode(): DefaultPartitioner()(k.encode(), list(range(n)), list(range(n))) for k in keys}
+        got = {r[2]: r[0] for r in cli.consume(topic, "--from-beginning")}
+        check_equal(got, want, f"{topic}: partition of each key, runnel vs kafka-python")
+
+
+def check_rate(cli):
+    cli.run(["topic", "create", "cli-rate", "--partitions", "1"])
+    t0 = time.monotonic()
+    res = cli.produce("cli-rate", [f"r{i}" for i in range(40)], "--rate", "20")
+    took = time.monotonic() - t0
+    # 40 records at 20/s: the last may leave no earlier than 39/20 s after the first.
+    check(took >= 1.9, f"--rate 20 sent 40 records in {took:.2f}s, faster than the rate")
+    check("produced 40 records" in res.stderr.decode(), f"summary: {res.stderr!r}")
+    got = [(r[1], r[3]) for r in cli.consume("cli-rate", "--from-beginning")]
+    check_equal(got, [(i, f"r{i}".encode()) for i in range(40)], "--rate: every record once, in order")
+    expect_failure(cli, ["produce", "cli-rate", "--rate", "0"], "--rate must be > 0")
+
+
+def check_replay(cli):
+    """replay copies exactly [from, to) per partition with keys, headers and timestamps."""
+    cli.run(["topic", "create", "cli-src", "--partitions", "3"])
+    cli.produce("cli-src", [f"k{i}|v{i}" for i in range(30)], "--key-separator", "|", *header_args())
+    time.sleep(0.05)
+    t = int(time.time() * 1000)
+    time.sleep(0.05)
+    cli.produce("cli-src", [f"k{i}|late{i}" for i in range(30, 45)], "--key-separator", "|")
+    source = cli.consume("cli-src", "--from-beginning")
+    ends = {p: 1 + max(r[1] for r in source if r[0] == p) for p in range(3)}
+
+    cli.run(["topic", "create", "cli-dst", "--partitions", "3"])
+    out = cli.json_lines(["replay", "cli-src", "--from", "2", "--to", "6", "--into", "cli-dst"])
+    check_equal(out[:3], [{"partition": p, "from": 2, "to": min(6, ends[p]), "copied": min(6, ends[p]) - 2}
+                          for p in range(3)], "replay --from 2 --to 6: per-partition report")
+    check_equal(out[3]["records"], sum(min(6, ends[p]) - 2 for p in range(3)), "replay total")
+    want = sorted((r[0], r[2], r[3], r[4], r[5]) for r in source if 2 <= r[1] < 6)
+    got = sorted((r[0], r[2], r[3], r[4], r[5]) for r in cli.consume("cli-dst", "--from-beginning"))
+    check_equal(got, want, "replayed records: partition, key, value, headers, timestamp")
+
+    cli.run(["topic", "create", "cli-late", "--partitions", "3"])
+    iso = datetime.datetime.fromtimestamp(t / 1000, datetime.timezone.utc).isoformat(timespec="milliseconds")
+    cli.run(["replay", "cli-src", "--from", iso, "--into", "cli-late", "--partition", "1"])
+    want = [(r[2], r[3], r[5]) for r in source if r[0] == 1 and r[5] >= t]
+    got = [(r[2], r[3], r[5]) for r in cli.consume("cli-late", "--from-beginning") if r[0] == 1]
+    check(len(want) > 0, "some late records on partition 1")
+    check_equal(got, want, f"replay --from {iso} --partition 1: exactly the later records of partition 1")
+    check_equal([r for r in cli.consume("cli-late", "--from-beginning") if r[0] != 1], [],
+                "replay --partition 1 wrote nothing to other partitions")
+
+    cli.run(["topic", "create", "cli-one", "--partitions", "2"])
+    out = cli.json_lines(["replay", "cli-src", "--from", "earliest", "--to", f"@{t}", "--into", "cli-one"])
+    check_equal(out[3]["records"], 30, "replay earliest .. @t: the 30 early records")
+    got = sorted((r[0], r[2], r[3]) for r in cli.consume("cli-one", "--from-beginning"))
+    want = sorted((harness.java_partition(f"k{i}".encode(), 2), f"k{i}".encode(), f"v{i}".encode()) for i in range(30))
+    check_equal(got, want, "replay into fewer partitions: Java partition of each key")
+
+    out = cli.json_lines(["replay", "cli-src", "--from", "latest", "--into", "cli-src"])
+    check_equal(out[3]["records"], 0, "replay --from latest: nothing")
+    expect_failure(cli, ["replay", "cli-src", "--from", "yesterday", "--into", "cli-dst"], "--from yesterday")
+    expect_failure(cli, ["replay", "cli-src", "--from", "0"], "--into is required")
+
+
+def check_cluster(cli, broker):
+    [head, b0] = cli.json_lines(["cluster"])
+    topics = cli.json_lines(["topic", "list"])
+    check_equal({k: head[k] for k in ("controller", "brokers", "topics", "partitions")},
+                {"controller": 0, "brokers": 1, "topics": len(topics),
+                 "partitions": sum(t["partitions"] for t in topics)}, "cluster summary")
+    check(len(head["cluster"]) == 22, f"cluster id: {head['cluster']!r}")
+    check_equal(b0, {"broker": 0, "host": "127.0.0.1", "port": broker.port, "controller": True}, "cluster broker line")
+    text = cli.run(["cluster"]).stdout.decode().splitlines()
+    check_equal(text[1], f"broker: 0 host: 127.0.0.1 port: {broker.port} controller: true", "cluster text")
+
+
 def check_delete(cli):
     check_equal(cli.run(["topic", "delete", "cli-ts"]).stdout, b"deleted: cli-ts\n", "topic delete output")
     harness.wait_until(lambda: "cli-ts" not in {t["topic"] for t in cli.json_lines(["topic", "list"])}, 10,
@@ -166,10 +250,12 @@ def check_errors(cli):
     expect_failure(cli, ["consume", "cli-3", "--timestamp", "yesterday"], "--timestamp yesterday")
     expect_failure(cli, ["produce", "cli-3", "--partition", "3"], "has 3 partitions")
     expect_failure(cli, ["topic", "create", "y", "-X", "nonsense"], "-X nonsense")
+    expect_failure(cli, ["consume", "cli-3", "--group", "g", "--offset", "1"], "cannot be combined")
+    expect_failure(cli, ["topic", "alter-config", "cli-3"], "give at least one --set or --delete")
 
 
 def check_unreachable(cli):
-    for args in (["topic", "list"], ["topic", "create", "z"], ["produce", "z"], ["consume", "z"]):
+    for args in (["topic", "list"], ["topic", "create", "z"], ["produce", "z"], ["consume", "z"], ["cluster"]):
         err = expect_failure(cli, args, "127.0.0.1:1", within=12, brokers="127.0.0.1:1")
         check_equal(err.count("\n"), 1, f"runnel {' '.join(args)} on an unreachable broker: one line, got {err!r}")
 
@@ -187,6 +273,11 @@ def main():
     if "cli-6" in expected:
         run.case("topic describe: log end offsets after produce", check_describe_offsets, cli, expected)
     run.case("consume --timestamp (epoch ms, ISO-8601) and --format", check_timestamp_and_format, cli)
+    run.case("murmur2 partitions match kafka-python's DefaultPartitioner", check_partitioner_matches_kafka_python,
+             cli)
+    run.case("produce --rate", check_rate, cli)
+    run.case("replay: offset and time ranges, one partition, fewer target partitions", check_replay, cli)
+    run.case("cluster: controller, brokers, topic and partition counts", check_cluster, cli, broker)
     run.case("topic delete", check_delete, cli)
     run.case("bad arguments: usage line, non-zero exit", check_errors, cli)
     run.case("unreachable broker: one line naming it, within the timeout", check_unreachable, cli)

@@ -2,7 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "tools/consume_command.h"
+#include "tools/partitioner.h"
+#include "tools/timestamp.h"
 
 using runnel::tools::java_partition;
 using runnel::tools::murmur2;
@@ -41,4 +42,16 @@ TEST_CASE("timestamps are epoch milliseconds or ISO-8601 with an optional offset
   CHECK_FALSE(parse_timestamp("yesterday"));
   CHECK_FALSE(parse_timestamp("2023-13-01T00:00:00Z"));
   CHECK_FALSE(parse_timestamp("2023-11-14T22:13:20+0"));
+}
+
+TEST_CASE("Partitioner: fixed partition, Java partition for keys, round-robin for keyless", "[cli]") {
+  runnel::tools::Partitioner fixed(4, 2);
+  CHECK(fixed.partition_for(std::nullopt) == 2);
+  CHECK(fixed.partition_for("kafka") == 2);
+  runnel::tools::Partitioner by_key(3, std::nullopt);
+  CHECK(by_key.partition_for(std::nullopt) == 0);
+  CHECK(by_key.partition_for("kafka") == java_partition("kafka", 3));
+  CHECK(by_key.partition_for(std::nullopt) == 1);
+  CHECK(by_key.partition_for(std::nullopt) == 2);
+  CHECK(by_key.partition_for(std::nullopt) == 0);
 }
