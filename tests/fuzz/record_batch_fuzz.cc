@@ -11,15 +11,20 @@
 //     every codec's decompress with the same bound. Whatever decompresses is
 //     compressed again and must come back identical, and the bound must be
 //     exact: the original size passes, one byte less is Errc::too_large.
+//  4. The whole input as a __consumer_offsets key and as each kind of value
+//     (protocol/offsets_topic.h): what decodes encodes at the written version
+//     and decodes again to the same thing (less a v1 expire timestamp).
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "fuzz/fuzz_util.h"
 #include "protocol/compression.h"
 #include "protocol/errc.h"
+#include "protocol/offsets_topic.h"
 #include "protocol/record.h"
 #include "protocol/record_batch.h"
 
@@ -105,6 +110,20 @@ void check_codec(CompressionType codec, std::span<const std::byte> input) {
   }
 }
 
+void check_offsets_topic(std::span<const std::byte> input) {
+  namespace ot = protocol::offsets_topic;
+  if (auto key = ot::decode_key(input)) {
+    auto again = ot::decode_key(std::visit([](const auto& k) { return ot::encode_key(k); }, *key));
+    FUZZ_CHECK(again && *again == *key);
+  }
+  if (auto value = ot::decode_offset_commit_value(input)) {
+    value->expire_timestamp = -1;
+    FUZZ_CHECK(ot::decode_offset_commit_value(ot::encode_value(*value)) == *value);
+  }
+  if (auto value = ot::decode_group_metadata_value(input))
+    FUZZ_CHECK(ot::decode_group_metadata_value(ot::encode_value(*value)) == *value);
+}
+
 }  // namespace
 }  // namespace runnel::fuzz
 
@@ -116,5 +135,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto codec : {protocol::CompressionType::gzip, protocol::CompressionType::snappy, protocol::CompressionType::lz4,
                      protocol::CompressionType::zstd})
     fuzz::check_codec(codec, payload);
+  fuzz::check_offsets_topic(input);
   return 0;
 }
