@@ -9,7 +9,7 @@ const std::vector<ApiEntry>& api_table() {
   static const std::vector<ApiEntry> table{
       produce_api(),          fetch_api(),         list_offsets_api(),   metadata_api(),
       find_coordinator_api(), api_versions_api(),  create_topics_api(),  delete_topics_api(),
-      describe_configs_api(),
+      describe_configs_api(), alter_configs_api(), incremental_alter_configs_api(),
   };
   return table;
 }

@@ -60,4 +60,36 @@ TopicOutcome Controller::auto_create(const std::string& name) {
   return outcome;
 }
 
+TopicOutcome Controller::alter_topic_configs(const std::string& name, const TopicConfigs& configs,
+                                             bool validate_only) {
+  return change_configs(name, validate_only, [&](TopicConfigs& overrides) -> std::optional<std::string> {
+    overrides = configs;
+    return std::nullopt;
+  });
+}
+
+TopicOutcome Controller::incremental_alter_topic_configs(const std::string& name, const std::vector<ConfigOp>& ops,
+                                                         bool validate_only) {
+  return change_configs(name, validate_only,
+                        [&](TopicConfigs& overrides) { return apply_config_ops(config_, ops, overrides); });
+}
+
+TopicOutcome Controller::change_configs(const std::string& name, bool validate_only,
+                                        const std::function<std::optional<std::string>(TopicConfigs&)>& change) {
+  std::lock_guard lock(mutex_);
+  auto topic = metadata_.topic(name);
+  if (!topic) return {ErrorCode::unknown_topic_or_partition, "topic '" + name + "' does not exist", std::nullopt};
+  if (auto reason = change(topic->configs)) return {ErrorCode::invalid_config, *reason, std::nullopt};
+  for (const auto& [key, value] : topic->configs)
+    if (auto reason = check_topic_config(key, value)) return {ErrorCode::invalid_config, *reason, std::nullopt};
+  if (validate_only) return {ErrorCode::none, "", topic};
+  if (auto r = metadata_.put_topic(*topic); !r)
+    return {ErrorCode::kafka_storage_error, "metadata store: " + r.error().message(), std::nullopt};
+  replicas_.reconfigure(*topic);
+  std::string overrides;
+  for (const auto& [key, value] : topic->configs) overrides += (overrides.empty() ? "" : ", ") + key + "=" + value;
+  log_info("controller", "topic " + name + " now overrides: " + (overrides.empty() ? "nothing" : overrides));
+  return {ErrorCode::none, "", topic};
+}
+
 }  // namespace runnel::broker

@@ -2,15 +2,18 @@
 // Controller: the one place topics are created, deleted and reconfigured.
 // Single node: this broker is the controller and writes the embedded
 // MetadataStore; replicas follow from it. Outcomes are Kafka error codes
-// with a message, as CreateTopics/DeleteTopics report them.
+// with a message, as CreateTopics/DeleteTopics/AlterConfigs report them.
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/config.h"
 #include "broker/metadata_store.h"
 #include "broker/replica_manager.h"
+#include "broker/topic_config.h"
 #include "protocol/error_code.h"
 
 namespace runnel::broker {
@@ -32,7 +35,23 @@ class Controller {
   // Creates the topic with broker defaults if auto-creation is enabled.
   TopicOutcome auto_create(const std::string& name);
 
+  // Changing a topic's config overrides. AlterConfigs replaces them all with
+  // `configs` (keys left out revert to their defaults); IncrementalAlterConfigs
+  // applies `ops` to the current ones (apply_config_ops). Then every override
+  // must pass check_topic_config, else INVALID_CONFIG and nothing changes;
+  // UNKNOWN_TOPIC_OR_PARTITION if the topic does not exist. Unless
+  // validate_only, the new overrides are stored and in force on the topic's
+  // logs before these return. The outcome's topic carries the new overrides.
+  TopicOutcome alter_topic_configs(const std::string& name, const TopicConfigs& configs, bool validate_only);
+  TopicOutcome incremental_alter_topic_configs(const std::string& name, const std::vector<ConfigOp>& ops,
+                                               bool validate_only);
+
  private:
+  // Lets `change` edit a copy of the topic's overrides (returning why it cannot:
+  // INVALID_CONFIG), checks the result, then stores and applies it.
+  TopicOutcome change_configs(const std::string& name, bool validate_only,
+                              const std::function<std::optional<std::string>(TopicConfigs&)>& change);
+
   const BrokerConfig& config_;
   MetadataStore& metadata_;
   ReplicaManager& replicas_;

@@ -61,6 +61,16 @@ void Partition::schedule_flush() {
 
 void Partition::flush_in_background() { schedule_flush(); }
 
+void Partition::set_config(const storage::LogConfig& config) {
+  const bool to_durable = config.durable() && !log_->config().durable();
+  // If this fsync fails, the high watermark waits at the flushed offset for
+  // the background flush below, which also covers appends racing with this.
+  if (to_durable) (void)log_->flush();
+  log_->set_config(config);
+  if (to_durable) schedule_flush();
+  notify_waiters();
+}
+
 void Partition::run_flush() {
   for (;;) {
     auto result = log_->flush();

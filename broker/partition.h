@@ -44,6 +44,12 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // A flush requested by the flush policy (page-cache mode, flush.ms).
   void flush_in_background();
 
+  // Applies new log settings (a topic config change). Leaving page-cache mode
+  // for the durable one first fsyncs, blocking the caller, what page-cache mode
+  // already made visible, so that the high watermark does not move back.
+  // Fetchers are woken: the high watermark may move forward.
+  void set_config(const storage::LogConfig& config);
+
  private:
   void schedule_flush();
   void run_flush();

@@ -39,10 +39,14 @@ Result<void> ReplicaManager::remove_topic(const TopicMetadata& topic) {
 }
 
 void ReplicaManager::reconfigure(const TopicMetadata& topic) {
-  std::lock_guard lock(mutex_);
-  auto log_config = make_log_config(config_, topic.configs);
-  for (auto& [tp, partition] : partitions_)
-    if (tp.topic == topic.name) partition->log().set_config(log_config);
+  std::vector<std::shared_ptr<Partition>> open;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [tp, partition] : partitions_)
+      if (tp.topic == topic.name) open.push_back(partition);
+  }
+  const auto log_config = make_log_config(config_, topic.configs);
+  for (auto& partition : open) partition->set_config(log_config);  // may fsync: outside mutex_
 }
 
 void ReplicaManager::flush_due(int64_t now_ms) {

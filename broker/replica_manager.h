@@ -23,7 +23,8 @@ class ReplicaManager {
   Result<std::shared_ptr<Partition>> partition(const TopicMetadata& topic, int32_t partition);
   // Drops the topic's partitions and deletes their logs.
   Result<void> remove_topic(const TopicMetadata& topic);
-  // Applies changed topic configs to open logs.
+  // Applies changed topic configs to the topic's open partitions (logs opened
+  // later take them from `topic`); see Partition::set_config.
   void reconfigure(const TopicMetadata& topic);
   // Flushes the logs whose flush policy asks for it (page-cache mode, flush.ms).
   void flush_due(int64_t now_ms);

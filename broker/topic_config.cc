@@ -1,5 +1,7 @@
 #include "broker/topic_config.h"
 
+#include <algorithm>
+
 namespace runnel::broker {
 namespace {
 using T = ConfigType;
@@ -57,6 +59,41 @@ std::optional<std::string> effective_topic_config(const BrokerConfig& broker, co
   }
   if (key == "flush.ms" && !broker.values.count("log.flush.interval.ms")) return std::to_string(INT64_MAX);
   if (auto it = broker.values.find(d->broker_key); it != broker.values.end()) return it->second;
+  return std::nullopt;
+}
+
+namespace {
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> apply_config_ops(const BrokerConfig& broker, const std::vector<ConfigOp>& ops,
+                                            TopicConfigs& overrides) {
+  for (const auto& op : ops) {
+    if (op.operation == ConfigOperation::set) {
+      overrides[op.name] = op.value;
+      continue;
+    }
+    if (op.operation == ConfigOperation::delete_) {
+      overrides.erase(op.name);
+      continue;
+    }
+    const bool append = op.operation == ConfigOperation::append;
+    const TopicConfigDef* d = find_topic_def(op.name);
+    if (!d) return "unknown topic config " + op.name;
+    if (d->def.type != ConfigType::list_type)
+      return std::string("cannot ") + (append ? "APPEND to " : "SUBTRACT from ") + op.name + ": it is not a list";
+    auto items = parse_list(effective_topic_config(broker, overrides, op.name).value_or(""));
+    for (const auto& item : parse_list(op.value)) {
+      auto at = std::find(items.begin(), items.end(), item);
+      if (append && at == items.end()) items.push_back(item);
+      if (!append && at != items.end()) items.erase(at);
+    }
+    overrides[op.name] = join_list(items);
+  }
   return std::nullopt;
 }
 

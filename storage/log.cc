@@ -66,6 +66,11 @@ class LogImpl {
     std::unique_lock lock(mutex_);
     config_ = config;
   }
+  // A copy of config_ for readers that do not hold mutex_: set_config() may run concurrently.
+  LogConfig config() const {
+    std::shared_lock lock(mutex_);
+    return config_;
+  }
   size_t segment_count() const {
     std::shared_lock lock(mutex_);
     return segments_.size();
@@ -260,7 +265,7 @@ Result<void> LogImpl::append_locked(const RecordBatchHeader& header, std::span<c
 }
 
 Result<AppendInfo> LogImpl::append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms) {
-  if (batch.size() > static_cast<size_t>(config_.max_message_bytes)) return fail(Errc::message_too_large);
+  if (batch.size() > static_cast<size_t>(config().max_message_bytes)) return fail(Errc::message_too_large);
   auto header = protocol::validate_batch(batch);
   if (!header) return fail(refusal(header.error()));
   if (header->records_count <= 0 || int64_t{header->records_count} != int64_t{header->last_offset_delta} + 1)
@@ -414,7 +419,8 @@ Result<void> LogImpl::flush_until(int64_t offset) {
 bool LogImpl::flush_due(int64_t now_ms) const {
   const int64_t unflushed = log_end_offset_.load() - flushed_offset_.load();
   if (unflushed <= 0) return false;
-  return unflushed >= config_.flush_interval_messages || now_ms - last_flush_ms_.load() >= config_.flush_interval_ms;
+  const LogConfig settings = config();
+  return unflushed >= settings.flush_interval_messages || now_ms - last_flush_ms_.load() >= settings.flush_interval_ms;
 }
 
 // ---- truncation and deletion ----------------------------------------------
@@ -482,7 +488,7 @@ Log::Log(std::unique_ptr<LogImpl> impl) : impl_(std::move(impl)) {}
 Log::~Log() = default;
 
 const std::string& Log::dir() const { return impl_->dir_; }
-const LogConfig& Log::config() const { return impl_->config_; }
+LogConfig Log::config() const { return impl_->config(); }
 void Log::set_config(const LogConfig& config) { impl_->set_config(config); }
 
 Result<AppendInfo> Log::append_as_leader(std::span<std::byte> batch, int32_t leader_epoch, int64_t now_ms) {

@@ -75,7 +75,9 @@ class Log {
   Log& operator=(const Log&) = delete;
 
   const std::string& dir() const;
-  const LogConfig& config() const;
+  // The settings in force; set_config() changes them for later appends,
+  // rolls and flush decisions (the broker applies topic config changes).
+  LogConfig config() const;
   void set_config(const LogConfig& config);
 
   // Appends one batch from a producer: validates it (CORRUPT_MESSAGE,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
 #include "broker/topic_config.h"
 #include "protocol/messages/describe_configs.h"
@@ -16,8 +17,6 @@ using protocol::ErrorCode;
 using protocol::messages::DescribeConfigsRequest;
 using protocol::messages::DescribeConfigsResponse;
 
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
 constexpr int8_t kDynamicTopicConfig = 1;
 constexpr int8_t kStaticBrokerConfig = 4;
 constexpr int8_t kDefaultConfig = 5;

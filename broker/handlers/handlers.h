@@ -13,5 +13,7 @@ ApiEntry find_coordinator_api();
 ApiEntry create_topics_api();
 ApiEntry delete_topics_api();
 ApiEntry describe_configs_api();
+ApiEntry alter_configs_api();
+ApiEntry incremental_alter_configs_api();
 
 }  // namespace runnel::broker

@@ -34,7 +34,7 @@ using AllRequests =
                OffsetFetchRequest, FindCoordinatorRequest, JoinGroupRequest, HeartbeatRequest, LeaveGroupRequest,
                SyncGroupRequest, DescribeGroupsRequest, ListGroupsRequest, ApiVersionsRequest, CreateTopicsRequest,
                DeleteTopicsRequest, DeleteRecordsRequest, InitProducerIdRequest, DescribeConfigsRequest,
-               AlterConfigsRequest, CreatePartitionsRequest, DeleteGroupsRequest>;
+               AlterConfigsRequest, CreatePartitionsRequest, DeleteGroupsRequest, IncrementalAlterConfigsRequest>;
 
 template <class... Request>
 constexpr bool covers_every_served_api(std::tuple<Request...>*) {

@@ -1,8 +1,9 @@
 """Just enough of the Kafka wire protocol to talk to runneld over a raw socket (stdlib only).
 
 Written from the protocol guide (kafka-compat.md §1.4, §2): request header v1/v2, ApiVersions
-v0-v3, Metadata v1, Produce v2/v3 with record batch v2 (CRC-32C) or a legacy magic-1 message.
-Used by hostile_input_test.py to send both valid and broken requests.
+v0-v3, Metadata v1, Produce v2/v3 with record batch v2 (CRC-32C) or a legacy magic-1 message,
+AlterConfigs v0-v2 and IncrementalAlterConfigs v0-v1. Used by hostile_input_test.py to send both
+valid and broken requests, and by alter_configs_test.py.
 """
 
 import select
@@ -13,7 +14,11 @@ import zlib
 
 API_PRODUCE, API_FETCH, API_LIST_OFFSETS, API_METADATA = 0, 1, 2, 3
 API_API_VERSIONS, API_CREATE_TOPICS = 18, 19
+API_ALTER_CONFIGS, API_INCREMENTAL_ALTER_CONFIGS = 33, 44
 NONE, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, UNSUPPORTED_VERSION, INVALID_RECORD = 0, 2, 10, 35, 87
+UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG, INVALID_REQUEST = 3, 40, 42
+RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
+OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
 
 
 class ProtocolError(Exception):
@@ -85,6 +90,10 @@ def array(items):
     return i32(len(items)) + b"".join(items)
 
 
+def compact_array(items):
+    return uvarint(len(items) + 1) + b"".join(items)
+
+
 def frame(payload):
     return i32(len(payload)) + payload
 
@@ -107,6 +116,32 @@ def api_versions_request(version, correlation_id):
 def metadata_request_v1(correlation_id, topics=None):
     body = i32(-1) if topics is None else array([string(t) for t in topics])
     return request(API_METADATA, 1, correlation_id, body)
+
+
+def _alter_configs_request(api_key, version, correlation_id, resources, validate_only, flexible):
+    """resources: [(resource type, name, [config])], config = (name, value) for AlterConfigs and
+    (name, operation, value) for IncrementalAlterConfigs; value None is a null string."""
+    text = compact_string if flexible else string
+    seq = compact_array if flexible else array
+    tags = uvarint(0) if flexible else b""
+
+    def config(c):
+        name, value = c[0], c[-1]
+        return text(name) + (i8(c[1]) if len(c) == 3 else b"") + text(value) + tags
+    body = seq([i8(t) + text(n) + seq([config(c) for c in configs]) + tags for t, n, configs in resources])
+    body += i8(1 if validate_only else 0) + tags
+    return request(api_key, version, correlation_id, body, flexible=flexible)
+
+
+def alter_configs_request(version, correlation_id, resources, validate_only=False):
+    """AlterConfigs v0-v2 (v2 flexible); resources: [(type, name, [(key, value)])]."""
+    return _alter_configs_request(API_ALTER_CONFIGS, version, correlation_id, resources, validate_only, version >= 2)
+
+
+def incremental_alter_configs_request(version, correlation_id, resources, validate_only=False):
+    """IncrementalAlterConfigs v0-v1 (v1 flexible); resources: [(type, name, [(key, op, value)])]."""
+    return _alter_configs_request(API_INCREMENTAL_ALTER_CONFIGS, version, correlation_id, resources, validate_only,
+                                  version >= 1)
 
 
 # --- record batches ---------------------------------------------------------------------
@@ -196,6 +231,10 @@ class Reader:
         n = self.i16()
         return None if n < 0 else self.take(n).decode()
 
+    def compact_string(self):
+        n = self.uvarint()
+        return None if n == 0 else self.take(n - 1).decode()
+
     def uvarint(self):
         shift = value = 0
         while True:
@@ -257,6 +296,29 @@ def parse_produce_response(body, version):
             out.append((topic, partition, error, base_offset))
     if version >= 1:
         r.i32()  # throttle_time_ms
+    return out
+
+
+def parse_alter_configs_response(body, flexible):
+    """[(error_code, error_message, resource_type, resource_name)] of an AlterConfigs or
+    IncrementalAlterConfigs response; flexible: response header v1 and compact encoding."""
+    r = Reader(body)
+    if flexible:
+        r.skip_tags()  # response header v1
+
+    def resource():
+        error = r.i16()
+        if not flexible:
+            return error, r.string(), r.i8(), r.string()
+        out = (error, r.compact_string(), r.i8(), r.compact_string())
+        r.skip_tags()
+        return out
+    r.i32()  # throttle_time_ms
+    out = r.compact_array(resource) if flexible else r.array(resource)
+    if flexible:
+        r.skip_tags()
+    if not r.done():
+        raise ProtocolError(f"AlterConfigs response has {len(body) - r.pos} bytes left over")
     return out
 
 

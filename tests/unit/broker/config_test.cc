@@ -2,16 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "broker_config_util.h"
+
 using namespace runnel::broker;
 
 namespace {
-BrokerConfig from_text(const char* text) {
-  std::string error;
-  auto props = parse_properties(text, &error);
-  INFO(error);
-  REQUIRE(props);
-  return make_broker_config(*props);
-}
+BrokerConfig from_text(const char* text) { return runnel::test::broker_config_from(text); }
 }  // namespace
 
 TEST_CASE("defaults follow Kafka except that flushing is durable", "[config]") {
