@@ -26,6 +26,7 @@ struct RequestContext {
   std::span<const std::byte> body;                     // the request after its header
   std::shared_ptr<std::vector<std::byte>> frame;       // owns `body`; handlers may mutate it (produce)
   BrokerServices& broker;
+  std::string client_host;  // the peer's IP address, as groups report it
 };
 
 struct Response {

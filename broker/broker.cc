@@ -34,6 +34,7 @@ struct Broker::State {
   asio::thread_pool disk_pool{2};
   std::unique_ptr<ReplicaManager> replicas;
   std::unique_ptr<Controller> controller;
+  std::unique_ptr<group::GroupCoordinator> groups;
   std::unique_ptr<BrokerServices> services;
 };
 
@@ -83,8 +84,10 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   s.metadata = std::move(*metadata);
   s.replicas = std::make_unique<ReplicaManager>(s.config, *s.logs, s.disk_pool);
   s.controller = std::make_unique<Controller>(s.config, *s.metadata, *s.replicas);
-  s.services = std::make_unique<BrokerServices>(
-      BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas, *s.controller, s.disk_pool, s.logs->cluster_id(), "", 0});
+  s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
+  s.services = std::make_unique<BrokerServices>(BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas,
+                                                               *s.controller, *s.groups, s.disk_pool,
+                                                               s.logs->cluster_id(), "", 0});
 
   // Logs of topics the metadata no longer has (a crash inside a deletion) go.
   std::set<std::string> topics;
@@ -94,6 +97,8 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
     log_warn("broker", "removing log of deleted topic: " + tp.dir_name());
     if (auto r = s.logs->remove(tp); !r) throw std::runtime_error("cannot remove " + tp.dir_name() + ": " + r.error().message());
   }
+  if (auto r = s.groups->start(); !r)
+    throw std::runtime_error("cannot load consumer groups: " + r.error().message());
 }
 
 Broker::~Broker() = default;
@@ -124,6 +129,11 @@ int Broker::run() {
                                    log_error("storage", "writing checkpoints failed: " + r.error().message());
                                });
                              }),
+                 log_exception);
+
+  asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);
+  asio::co_spawn(s.io, every(s.config.offsets_retention_check_interval_ms,
+                             [&] { asio::post(s.disk_pool, [&] { s.groups->expire_offsets(); }); }),
                  log_exception);
 
   for (size_t i = 0; i < s.config.listeners.size(); ++i) {

@@ -52,7 +52,11 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"zookeeper.connect", T::string_type, std::nullopt},
       {"offsets.topic.num.partitions", T::int_type, "50", 1, kIntMax},
       {"offsets.topic.replication.factor", T::int_type, "3", 1, INT16_MAX},
+      {"offsets.topic.segment.bytes", T::int_type, "104857600", 1024, kIntMax},
       {"offsets.retention.minutes", T::int_type, "10080", 1, kIntMax},
+      {"offsets.retention.check.interval.ms", T::long_type, "600000", 1},
+      {"offset.metadata.max.bytes", T::int_type, "4096", 0, kIntMax},
+      {"group.max.size", T::int_type, "2147483647", 1, kIntMax},
       {"group.initial.rebalance.delay.ms", T::int_type, "3000", 0, kIntMax},
       {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
       {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
@@ -122,6 +126,15 @@ BrokerConfig make_broker_config(const Properties& props) {
   config.log_flush_scheduler_interval_ms = parse_long(get("log.flush.scheduler.interval.ms"));
   if (has("zookeeper.connect")) config.zookeeper_connect = get("zookeeper.connect");
   config.offsets_topic_num_partitions = static_cast<int32_t>(parse_long(get("offsets.topic.num.partitions")));
+  config.offsets_topic_replication_factor = static_cast<int16_t>(parse_long(get("offsets.topic.replication.factor")));
+  config.offsets_topic_segment_bytes = static_cast<int32_t>(parse_long(get("offsets.topic.segment.bytes")));
+  config.offsets_retention_ms = parse_long(get("offsets.retention.minutes")) * 60 * 1000;
+  config.offsets_retention_check_interval_ms = parse_long(get("offsets.retention.check.interval.ms"));
+  config.offset_metadata_max_bytes = static_cast<int32_t>(parse_long(get("offset.metadata.max.bytes")));
+  config.group.min_session_timeout_ms = static_cast<int32_t>(parse_long(get("group.min.session.timeout.ms")));
+  config.group.max_session_timeout_ms = static_cast<int32_t>(parse_long(get("group.max.session.timeout.ms")));
+  config.group.initial_rebalance_delay_ms = static_cast<int32_t>(parse_long(get("group.initial.rebalance.delay.ms")));
+  config.group.max_size = static_cast<int32_t>(parse_long(get("group.max.size")));
 
   storage::LogConfig& log = config.log;
   log.segment_bytes = parse_long(get("log.segment.bytes"));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/config_def.h"
+#include "broker/group/group_config.h"
 #include "broker/properties.h"
 #include "storage/log_config.h"
 
@@ -45,7 +46,14 @@ struct BrokerConfig {
   int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_scheduler_interval_ms = 1000;
   std::string zookeeper_connect;
+  // Consumer groups (broker/group/).
   int32_t offsets_topic_num_partitions = 50;
+  int16_t offsets_topic_replication_factor = 3;  // capped at the brokers available
+  int32_t offsets_topic_segment_bytes = 104857600;
+  int64_t offsets_retention_ms = 7LL * 24 * 3600 * 1000;
+  int64_t offsets_retention_check_interval_ms = 600000;
+  int32_t offset_metadata_max_bytes = 4096;
+  group::GroupConfig group;
   // Topic-level defaults (segment.bytes <- log.segment.bytes, ...).
   storage::LogConfig log;
 

@@ -26,7 +26,8 @@ Connection::Connection(asio::ip::tcp::socket socket, BrokerServices& services)
     : socket_(std::move(socket)), services_(services), room_(socket_.get_executor()) {
   std::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
-  peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_address_ = ec ? "unknown" : endpoint.address().to_string();
+  peer_ = ec ? "unknown" : peer_address_ + ":" + std::to_string(endpoint.port());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -75,7 +76,8 @@ asio::awaitable<void> Connection::read_loop() {
 
     const auto prefix = protocol::peek_request_header(*frame);  // size >= 8 was checked
     auto ctx = std::make_shared<RequestContext>(RequestContext{prefix->api_key, prefix->api_version,
-                                                               prefix->correlation_id, std::nullopt, {}, frame, services_});
+                                                               prefix->correlation_id, std::nullopt, {}, frame, services_,
+                                                               peer_address_});
     const ApiEntry* api = find_api(ctx->api_key);
     auto slot = std::make_shared<Slot>();
     slot->correlation_id = ctx->correlation_id;

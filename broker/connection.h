@@ -49,6 +49,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   BrokerServices& services_;
   std::string peer_;
+  std::string peer_address_;
   std::deque<std::shared_ptr<Slot>> pending_;
   bool writing_ = false;
   bool closed_ = false;

@@ -7,6 +7,7 @@
 
 #include "broker/config.h"
 #include "broker/controller.h"
+#include "broker/group/group_coordinator.h"
 #include "broker/metadata_store.h"
 #include "broker/replica_manager.h"
 #include "storage/log_manager.h"
@@ -19,6 +20,7 @@ struct BrokerServices {
   MetadataStore& metadata;
   ReplicaManager& replicas;
   Controller& controller;
+  group::GroupCoordinator& groups;
   asio::thread_pool& disk_pool;
   std::string cluster_id;
   // The advertised address of this broker (the first advertised listener,

@@ -56,6 +56,7 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
     case ErrorCode::unsupported_compression_type: return "UNSUPPORTED_COMPRESSION_TYPE";
     case ErrorCode::member_id_required: return "MEMBER_ID_REQUIRED";
+    case ErrorCode::group_max_size_reached: return "GROUP_MAX_SIZE_REACHED";
     case ErrorCode::fenced_instance_id: return "FENCED_INSTANCE_ID";
     case ErrorCode::invalid_record: return "INVALID_RECORD";
   }

@@ -60,6 +60,7 @@ enum class ErrorCode : int16_t {
   unknown_leader_epoch = 75,
   unsupported_compression_type = 76,
   member_id_required = 79,
+  group_max_size_reached = 81,
   fenced_instance_id = 82,
   invalid_record = 87,
 };

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include "storage/errc.h"
 
@@ -52,6 +53,25 @@ Result<void> MetaStore::put(std::string_view key, std::string_view value) {
 
 Result<void> MetaStore::remove(std::string_view key) {
   return check(impl_->db->Delete(impl_->sync_write, rocksdb::Slice(key.data(), key.size())));
+}
+
+Result<void> MetaStore::write(const std::vector<Write>& writes, bool sync) {
+  rocksdb::WriteBatch batch;
+  for (const auto& w : writes) {
+    if (w.value) batch.Put(w.key, *w.value);
+    else batch.Delete(w.key);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return check(impl_->db->Write(options, &batch));
+}
+
+Result<void> MetaStore::remove_prefix(std::string_view prefix) {
+  std::vector<Write> deletes;
+  if (auto r = scan(prefix, [&](std::string_view key, std::string_view) { deletes.push_back({std::string(key), {}}); });
+      !r)
+    return r;
+  return write(deletes, true);
 }
 
 Result<void> MetaStore::scan(std::string_view prefix,

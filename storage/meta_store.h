@@ -1,7 +1,9 @@
 #pragma once
 // MetaStore: a small durable key-value store (RocksDB, the only place it
 // enters the code), for the embedded metadata store and the offsets view.
-// Writes are synced (WAL fsync) before they return.
+// put/remove are synced (WAL fsync) before they return; write() applies a
+// batch atomically, synced or not (a view rebuilt from a log it reflects needs
+// atomicity, not durability).
 
 #include <functional>
 #include <memory>
@@ -22,6 +24,15 @@ class MetaStore {
   Result<std::optional<std::string>> get(std::string_view key) const;
   Result<void> put(std::string_view key, std::string_view value);
   Result<void> remove(std::string_view key);
+  struct Write {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete the key
+  };
+  // All or none of `writes`, in order.
+  Result<void> write(const std::vector<Write>& writes, bool sync);
+  // Deletes every key starting with `prefix`.
+  Result<void> remove_prefix(std::string_view prefix);
+
   // Every key starting with `prefix`, in key order.
   Result<void> scan(std::string_view prefix,
                     const std::function<void(std::string_view key, std::string_view value)>& visit) const;

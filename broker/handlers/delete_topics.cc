@@ -1,6 +1,7 @@
 // DeleteTopics (key 20), versions 0-3: the topic's metadata goes first, then
 // its partition directories.
 
+#include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/messages/delete_topics.h"
 
@@ -24,6 +25,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     out.name = name;
     if (!ctx.broker.config.delete_topic_enable) {
       out.error_code = kTopicDeletionDisabled;
+      continue;
+    }
+    if (name == group::kOffsetsTopic) {  // the group coordinator's own topic
+      out.error_code = static_cast<int16_t>(ErrorCode::invalid_topic_exception);
       continue;
     }
     out.error_code = static_cast<int16_t>(ctx.broker.controller.delete_topic(name).error);

@@ -15,5 +15,14 @@ ApiEntry delete_topics_api();
 ApiEntry describe_configs_api();
 ApiEntry alter_configs_api();
 ApiEntry incremental_alter_configs_api();
+ApiEntry join_group_api();
+ApiEntry sync_group_api();
+ApiEntry heartbeat_api();
+ApiEntry leave_group_api();
+ApiEntry offset_commit_api();
+ApiEntry offset_fetch_api();
+ApiEntry describe_groups_api();
+ApiEntry list_groups_api();
+ApiEntry delete_groups_api();
 
 }  // namespace runnel::broker

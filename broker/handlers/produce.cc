@@ -5,6 +5,7 @@
 // is durable in the durable mode; acks 0 gets no response, and a failure
 // closes the connection as Kafka does.
 
+#include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_lookup.h"
 #include "protocol/messages/produce.h"
@@ -62,6 +63,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       ErrorCode error = ErrorCode::none;
       if (ctx.api_version < kFirstServedVersion) error = ErrorCode::unsupported_version;
       else if (!valid_acks) error = ErrorCode::invalid_required_acks;
+      else if (topic.name == group::kOffsetsTopic) error = ErrorCode::invalid_topic_exception;  // internal
       else error = check_single_batch(data.records.bytes, ctx.api_version);
       PartitionLookup lookup;
       if (error == ErrorCode::none) {

@@ -7,7 +7,9 @@ produce responses to a JSON file. This script starts the broker, runs it, then p
 kcat -C -e -o beginning must show exactly those records (topic, partition from the Java murmur2
 partitioner or the explicit one, offset from the produce response, timestamp, key, value,
 headers), and the stored batches must carry the requested codec and the same records.
-kafkajs consumes only through consumer groups, which runneld does not serve yet.
+js/kafkajs_groups.js then runs three kafkajs consumers in one group on a 6-partition topic: they
+split the partitions, read 600 records exactly once, and after one leaves the other two read 300
+more exactly once.
 
 Usage: kafkajs_test.py --runneld PATH --runnel PATH --kcat PATH --node PATH --js-dir DIR
 (DIR holds kafkajs_test.js and node_modules: the integration_npm_install fixture installs them.)
@@ -43,6 +45,16 @@ def run_kafkajs(args, broker, state):
     check(res.returncode == 0, f"node kafkajs_test.js exited with status {res.returncode}")
     with open(out) as f:
         state.update(json.load(f))
+
+
+def run_kafkajs_groups(args, broker):
+    script = os.path.join(args.js_dir, "kafkajs_groups.js")
+    res = harness.run_command([args.node, script, "--bootstrap", broker.bootstrap], timeout=80,
+                              check_status=False, what="node kafkajs_groups.js")
+    output = (res.stdout + res.stderr).decode("utf-8", "replace")
+    print("\n".join("   node: " + line for line in output.splitlines()[-30:]), flush=True)
+    check(res.returncode == 0 and output.rstrip().endswith("OK"),
+          f"node kafkajs_groups.js exited with status {res.returncode}")
 
 
 def expected_records(topic, entry):
@@ -86,8 +98,8 @@ def check_default_partitions(kcat, state):
 def main():
     args = harness.parse_args(extra_args)
     run = harness.TestRun("kafkajs_test", time_limit=100)
-    broker = run.case("start runneld", harness.Broker(args.runneld, {"num.partitions": str(PARTITIONS)}).start,
-                      critical=True)
+    overrides = {"num.partitions": str(PARTITIONS), "group.initial.rebalance.delay.ms": "100"}
+    broker = run.case("start runneld", harness.Broker(args.runneld, overrides).start, critical=True)
     kcat = harness.Kcat(args.kcat, broker.bootstrap)
     state = {}
     run.case("kafkajs: createTopics, fetchTopicMetadata, produce acks -1 per codec, deleteTopics", run_kafkajs, args,
@@ -96,6 +108,8 @@ def main():
     for topic in sorted(state.get("topics", {})):
         run.case(f"{topic}: kcat reads what kafkajs sent; stored as {state['topics'][topic]['codec']}", check_topic,
                  kcat, args.runnel, broker, topic, state)
+    run.case("kafkajs consumer group: three members split six partitions, exactly once; one leaves",
+             run_kafkajs_groups, args, broker)
     run.case("clean shutdown: SIGTERM exits 0", broker.stop)
     run.finish()
 

@@ -18,6 +18,7 @@ const fs = require('fs')
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs')
 const SnappyCodec = require('kafkajs-snappy')
 const LZ4Codec = require('@2l/kafkajs-lz4')
+const { arg, fail, check } = require('./test_util')
 
 CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec
 CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec
@@ -30,20 +31,6 @@ const CODECS = {
 }
 const PARTITIONS = 3
 
-function arg(name) {
-  const i = process.argv.indexOf(name)
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`missing ${name}`)
-  return process.argv[i + 1]
-}
-
-function fail(message) {
-  console.log(`FAIL: ${message}`)
-  process.exit(1)
-}
-
-function check(cond, message) {
-  if (!cond) fail(message)
-}
 
 function compressible(prefix, i, size = 300) {
   const filler = ` ${prefix} record ${i} lorem ipsum dolor sit amet`

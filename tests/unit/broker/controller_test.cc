@@ -3,16 +3,12 @@
 
 #include "broker/controller.h"
 
-#include <asio/thread_pool.hpp>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
-#include "broker/metadata_store.h"
-#include "broker/replica_manager.h"
-#include "broker_config_util.h"
 #include "protocol/error_code.h"
-#include "storage/log_manager.h"
+#include "single_node.h"
 #include "support/batches.h"
 #include "support/temp_dir.h"
 
@@ -25,36 +21,13 @@ namespace {
 constexpr int64_t kNowMs = 1'700'000'000'000;
 using Op = ConfigOperation;
 
-// A single node's controller over a temporary data dir, as runneld wires it.
-struct Node {
+struct TempDataDir {
   runnel::test::TempDir dir;
-  BrokerConfig config;
-  std::unique_ptr<storage::LogManager> logs;
-  std::unique_ptr<EmbeddedMetadataStore> metadata;
-  asio::thread_pool disk_pool{1};
-  std::unique_ptr<ReplicaManager> replicas;
-  std::unique_ptr<Controller> controller;
+};
 
-  explicit Node(const std::string& properties = "") {
-    config = runnel::test::broker_config_from(properties + "log.dirs=" + dir / "data" + "\n");
-    storage::LogManagerOptions options;
-    options.log_dirs = config.log_dirs;
-    options.default_config = config.log;
-    auto opened = storage::LogManager::open(options);
-    REQUIRE(opened);
-    logs = std::move(*opened);
-    reopen_metadata();
-    replicas = std::make_unique<ReplicaManager>(config, *logs, disk_pool);
-    controller = std::make_unique<Controller>(config, *metadata, *replicas);
-  }
-
-  // Reads the metadata store back from disk, as a restart does.
-  void reopen_metadata() {
-    metadata.reset();
-    auto store = EmbeddedMetadataStore::open(dir / "data/__cluster_metadata");
-    REQUIRE(store);
-    metadata = std::move(*store);
-  }
+// A single node's controller over a temporary data dir, as runneld wires it.
+struct Node : TempDataDir, runnel::test::SingleNode {
+  explicit Node(const std::string& properties = "") : SingleNode(dir / "data", properties) {}
 
   TopicConfigs stored_configs(const std::string& topic) {
     auto stored = metadata->topic(topic);
