@@ -10,6 +10,7 @@
 #include "tools/cluster_command.h"
 #include "tools/consume_command.h"
 #include "tools/dump_log.h"
+#include "tools/group_command.h"
 #include "tools/kafka_client.h"
 #include "tools/produce_command.h"
 #include "tools/replay_command.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_consume_command(app, client);
   runnel::tools::add_replay_command(app, client);
   runnel::tools::add_cluster_command(app, client);
+  runnel::tools::add_group_command(app, client);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

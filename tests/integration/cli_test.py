@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 
@@ -234,6 +235,85 @@ def check_cluster(cli, broker):
     check_equal(text[1], f"broker: 0 host: 127.0.0.1 port: {broker.port} controller: true", "cluster text")
 
 
+def check_groups(cli):
+    """consume --group commits; group list / describe / reset-offsets / delete."""
+    cli.run(["topic", "create", "cli-grp", "--partitions", "2"])
+    cli.produce("cli-grp", [f"v{i}" for i in range(10)], "--partition", "0")
+    cli.produce("cli-grp", [f"w{i}" for i in range(4)], "--partition", "1")
+    out = cli.run(["consume", "cli-grp", "--group", "cg", "--from-beginning", "--until-end",
+                   "--format", "%p:%o\\n"]).stdout.decode().split()
+    check_equal(sorted(out), sorted([f"0:{i}" for i in range(10)] + [f"1:{i}" for i in range(4)]),
+                "consume --group --from-beginning reads everything")
+    check_equal(cli.run(["consume", "cli-grp", "--group", "cg", "--until-end"]).stdout, b"",
+                "a second consume --group starts at the committed offsets: nothing new")
+    listed = {g["group"]: g for g in cli.json_lines(["group", "list"])}
+    check_equal((listed["cg"]["state"], listed["cg"]["members"]), ("Empty", 0), "group list: cg")
+    described = cli.json_lines(["group", "describe", "cg"])
+    check_equal(described[0], {"group": "cg", "state": "Empty", "assignor": "", "members": 0}, "describe cg")
+    check_equal([(d["partition"], d["committedOffset"], d["logEndOffset"], d["lag"]) for d in described[1:]],
+                [(0, 10, 10, 0), (1, 4, 4, 0)], "describe cg: committed offsets, ends, lag")
+
+    dry = cli.json_lines(["group", "reset-offsets", "cg", "--topic", "cli-grp", "--to-offset", "7", "--dry-run"])
+    check_equal([(d["partition"], d["previousOffset"], d["newOffset"]) for d in dry], [(0, 10, 7), (1, 4, 4)],
+                "reset-offsets --to-offset 7 --dry-run (clamped to the end of partition 1)")
+    check_equal([(d["partition"], d["committedOffset"]) for d in cli.json_lines(["group", "describe", "cg"])[1:]],
+                [(0, 10), (1, 4)], "--dry-run commits nothing")
+    cli.run(["group", "reset-offsets", "cg", "--topic", "cli-grp", "--shift-by", "-3"])
+    out = cli.run(["consume", "cli-grp", "--group", "cg", "--until-end", "--format", "%p:%s\\n"]).stdout.decode()
+    check_equal(sorted(out.split()), sorted(["0:v7", "0:v8", "0:v9", "1:w1", "1:w2", "1:w3"]),
+                "after --shift-by -3: the last three records of each partition again")
+    cli.run(["group", "reset-offsets", "cg", "--topic", "cli-grp", "--to-earliest"])
+    described = cli.json_lines(["group", "describe", "cg"])
+    check_equal([(d["committedOffset"], d["lag"]) for d in described[1:]], [(0, 10), (0, 4)], "--to-earliest")
+
+    # While a member is active, reset-offsets and delete are refused.
+    follower = subprocess.Popen([cli.path, "--brokers", cli.bootstrap, "consume", "cli-grp", "--group", "cg"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        harness.wait_until(lambda: cli.json_lines(["group", "describe", "cg"])[0]["state"] == "Stable", 20,
+                           "cg Stable with the running consumer")
+        [head, *rest] = cli.json_lines(["group", "describe", "cg"])
+        members = [r for r in rest if "member" in r and "clientId" in r]
+        check_equal((head["members"], len(members), members[0]["host"], members[0]["assignment"]),
+                    (1, 1, "/127.0.0.1", "cli-grp-0,cli-grp-1"), "describe cg: the member and its assignment")
+        expect_failure(cli, ["group", "reset-offsets", "cg", "--topic", "cli-grp", "--to-latest"], "active members")
+        expect_failure(cli, ["group", "delete", "cg"], "NON_EMPTY_GROUP")
+    finally:
+        follower.terminate()
+        follower.wait(10)
+    harness.wait_until(lambda: cli.json_lines(["group", "describe", "cg"])[0]["state"] == "Empty", 20,
+                       "cg Empty once the consumer stopped")
+    check_equal(cli.run(["group", "delete", "cg"]).stdout, b"deleted: cg\n", "group delete")
+    check("cg" not in {g["group"] for g in cli.json_lines(["group", "list"])}, "cg gone from group list")
+    expect_failure(cli, ["group", "describe", "cg"], "unknown group cg")
+    expect_failure(cli, ["group", "reset-offsets", "cg", "--topic", "cli-grp"], "give exactly one of")
+
+
+def check_alter_config(cli):
+    """topic alter-config: --set adds or replaces, --delete returns to the default; others kept."""
+    def configs():
+        [d] = cli.json_lines(["topic", "describe", "cli-10"])
+        return {k: (v["value"], v["source"]) for k, v in d["configs"].items()
+                if k in ("retention.ms", "segment.bytes", "cleanup.policy")}
+    check_equal(configs()["retention.ms"], ("123456789", "DYNAMIC_TOPIC_CONFIG"), "cli-10 before")
+    out = cli.run(["topic", "alter-config", "cli-10", "--set", "segment.bytes=1048576", "--set",
+                   "cleanup.policy=compact"]).stdout
+    check_equal(out, b"altered: cli-10\n", "alter-config output")
+    got = configs()
+    check_equal((got["retention.ms"], got["segment.bytes"], got["cleanup.policy"]),
+                (("123456789", "DYNAMIC_TOPIC_CONFIG"), ("1048576", "DYNAMIC_TOPIC_CONFIG"),
+                 ("compact", "DYNAMIC_TOPIC_CONFIG")), "after --set: new overrides beside the old one")
+    cli.run(["topic", "alter-config", "cli-10", "--delete", "retention.ms", "--delete", "cleanup.policy"])
+    got = configs()
+    check_equal((got["retention.ms"][1], got["segment.bytes"], got["cleanup.policy"]),
+                ("DEFAULT_CONFIG", ("1048576", "DYNAMIC_TOPIC_CONFIG"), ("delete", "DEFAULT_CONFIG")),
+                "after --delete: back to the defaults, segment.bytes kept")
+    expect_failure(cli, ["topic", "alter-config", "cli-10", "--set", "segment.bytes=banana"], "INVALID_CONFIG")
+    check_equal(configs()["segment.bytes"], ("1048576", "DYNAMIC_TOPIC_CONFIG"), "a refused change changes nothing")
+    expect_failure(cli, ["topic", "alter-config", "cli-10", "--delete", "no.such.key"], "has no config no.such.key")
+    expect_failure(cli, ["topic", "alter-config", "nope", "--set", "retention.ms=1"], "unknown topic nope")
+
+
 def check_delete(cli):
     check_equal(cli.run(["topic", "delete", "cli-ts"]).stdout, b"deleted: cli-ts\n", "topic delete output")
     harness.wait_until(lambda: "cli-ts" not in {t["topic"] for t in cli.json_lines(["topic", "list"])}, 10,
@@ -256,14 +336,15 @@ def check_errors(cli):
 
 def check_unreachable(cli):
     for args in (["topic", "list"], ["topic", "create", "z"], ["produce", "z"], ["consume", "z"], ["cluster"]):
-        err = expect_failure(cli, args, "127.0.0.1:1", within=12, brokers="127.0.0.1:1")
+        err = expect_failure(cli, args + ["--timeout", "2"], "127.0.0.1:1", within=8, brokers="127.0.0.1:1")
         check_equal(err.count("\n"), 1, f"runnel {' '.join(args)} on an unreachable broker: one line, got {err!r}")
 
 
 def main():
     args = harness.parse_args()
     run = harness.TestRun("cli_test", time_limit=100)
-    broker = run.case("start runneld", harness.Broker(args.runneld).start, critical=True)
+    broker = run.case("start runneld", harness.Broker(args.runneld, {"group.initial.rebalance.delay.ms": "100"}).start,
+                      critical=True)
     cli = Cli(args.runnel, broker.bootstrap)
     expected = {}
     run.case("topic create / list / describe: partitions, replicas, ISR, offsets, configs", check_topics, cli)
@@ -273,11 +354,13 @@ def main():
     if "cli-6" in expected:
         run.case("topic describe: log end offsets after produce", check_describe_offsets, cli, expected)
     run.case("consume --timestamp (epoch ms, ISO-8601) and --format", check_timestamp_and_format, cli)
+    run.case("topic alter-config: --set and --delete through DescribeConfigs + AlterConfigs", check_alter_config, cli)
     run.case("murmur2 partitions match kafka-python's DefaultPartitioner", check_partitioner_matches_kafka_python,
              cli)
     run.case("produce --rate", check_rate, cli)
     run.case("replay: offset and time ranges, one partition, fewer target partitions", check_replay, cli)
     run.case("cluster: controller, brokers, topic and partition counts", check_cluster, cli, broker)
+    run.case("consumer groups: consume --group, group list/describe/reset-offsets/delete", check_groups, cli)
     run.case("topic delete", check_delete, cli)
     run.case("bad arguments: usage line, non-zero exit", check_errors, cli)
     run.case("unreachable broker: one line naming it, within the timeout", check_unreachable, cli)
