@@ -57,38 +57,31 @@ Uuid Reader::read_uuid() {
   return out;
 }
 
-int32_t Reader::read_varint() {
+// Reads one varint with `decode` (protocol/varint.h); a failure within
+// `max_bytes` of the end is truncation, otherwise a malformed varint.
+template <typename T, typename Decode>
+T Reader::read_varint_with(Decode decode, size_t max_bytes) {
   size_t pos = pos_;
-  auto v = protocol::read_varint(in_, pos);
+  auto v = decode(in_, pos);
   if (!v) {
-    fail(remaining() < 5 ? Errc::truncated : Errc::bad_varint);
+    fail(remaining() < max_bytes ? Errc::truncated : Errc::bad_varint);
     return 0;
   }
   pos_ = pos;
   return *v;
+}
+
+int32_t Reader::read_varint() {
+  return read_varint_with<int32_t>([](auto in, size_t& pos) { return protocol::read_varint(in, pos); }, 5);
 }
 
 int64_t Reader::read_varlong() {
-  size_t pos = pos_;
-  auto v = protocol::read_varlong(in_, pos);
-  if (!v) {
-    fail(remaining() < 10 ? Errc::truncated : Errc::bad_varint);
-    return 0;
-  }
-  pos_ = pos;
-  return *v;
+  return read_varint_with<int64_t>([](auto in, size_t& pos) { return protocol::read_varlong(in, pos); }, 10);
 }
 
 uint32_t Reader::read_uvarint() {
-  size_t pos = pos_;
-  auto v = protocol::read_uvarint(in_, pos);
-  if (!v) {
-    // Within 5 bytes only a missing terminator can fail: that is truncation.
-    fail(remaining() < 5 ? Errc::truncated : Errc::bad_varint);
-    return 0;
-  }
-  pos_ = pos;
-  return *v;
+  // Within 5 bytes only a missing terminator can fail: that is truncation.
+  return read_varint_with<uint32_t>([](auto in, size_t& pos) { return protocol::read_uvarint(in, pos); }, 5);
 }
 
 std::span<const std::byte> Reader::read_raw(size_t n) {

@@ -103,6 +103,8 @@ class Reader {
  private:
   bool take(size_t n, const std::byte*& p);
   void fail_with(std::error_code ec);
+  template <typename T, typename Decode>
+  T read_varint_with(Decode decode, size_t max_bytes);
   // Length prefixes: -1 = null, else a length that fits in the input.
   int64_t read_length16();
   int64_t read_length32();

@@ -17,6 +17,7 @@
 #include "storage/offset_checkpoint.h"
 #include "support/fault_injection_fs.h"
 #include "support/temp_dir.h"
+#include "support/text_file.h"
 
 using runnel::storage::Errc;
 using runnel::storage::FileSystem;
@@ -24,19 +25,10 @@ using runnel::storage::OffsetMap;
 using runnel::storage::TopicPartition;
 namespace storage = runnel::storage;
 
+using runnel::test::read_text;
+using runnel::test::write_text;
+
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 std::span<const std::byte> bytes_of(const std::string& text) { return std::as_bytes(std::span(text)); }
 

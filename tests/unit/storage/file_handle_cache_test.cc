@@ -15,6 +15,7 @@
 #include "storage/file_handle_cache.h"
 #include "storage/file_range.h"
 #include "support/temp_dir.h"
+#include "support/text_file.h"
 
 using runnel::storage::File;
 using runnel::storage::FileHandleCache;
@@ -22,12 +23,10 @@ using runnel::storage::FileRange;
 using runnel::storage::FileSystem;
 using runnel::storage::OpenMode;
 
-namespace {
+using runnel::test::read_text;
+using runnel::test::write_text;
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+namespace {
 
 std::string as_text(const std::vector<std::byte>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());

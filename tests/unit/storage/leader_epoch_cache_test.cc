@@ -11,27 +11,19 @@
 #include "storage/errc.h"
 #include "storage/leader_epoch_cache.h"
 #include "support/temp_dir.h"
+#include "support/text_file.h"
 
 using runnel::storage::EpochEntry;
 using runnel::storage::Errc;
 using runnel::storage::FileSystem;
 using runnel::storage::LeaderEpochCache;
 
+using runnel::test::read_text;
+using runnel::test::write_text;
+
 namespace {
 
 using Entries = std::vector<EpochEntry>;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 LeaderEpochCache load(const std::string& path) {
   auto cache = LeaderEpochCache::load(FileSystem::posix(), path);

@@ -13,6 +13,7 @@
 #include "storage/log_manager.h"
 #include "storage/meta_properties.h"
 #include "support/temp_dir.h"
+#include "support/text_file.h"
 
 using runnel::storage::Errc;
 using runnel::storage::FileSystem;
@@ -21,19 +22,10 @@ using runnel::storage::LogManagerOptions;
 using runnel::storage::MetaProperties;
 namespace storage = runnel::storage;
 
+using runnel::test::read_text;
+using runnel::test::write_text;
+
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 bool is_base64url(const std::string& s) {
   for (char c : s)
