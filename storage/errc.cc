@@ -21,6 +21,8 @@ class Category final : public std::error_category {
       case Errc::bad_checkpoint: return "malformed checkpoint file";
       case Errc::cluster_id_mismatch: return "log dir belongs to another cluster or node";
       case Errc::duplicate_partition: return "the same partition is in two log dirs";
+      case Errc::out_of_order_sequence: return "out of order sequence number";
+      case Errc::invalid_producer_epoch: return "producer epoch older than the current one";
     }
     return "unknown storage error";
   }
@@ -43,6 +45,8 @@ protocol::ErrorCode to_kafka_error(std::error_code ec) {
       case Errc::offset_out_of_range: return ErrorCode::offset_out_of_range;
       case Errc::short_read:
       case Errc::io_error: return ErrorCode::kafka_storage_error;
+      case Errc::out_of_order_sequence: return ErrorCode::out_of_order_sequence_number;
+      case Errc::invalid_producer_epoch: return ErrorCode::invalid_producer_epoch;
       default: return ErrorCode::unknown_server_error;
     }
   }

@@ -19,6 +19,8 @@ enum class Errc {
   bad_checkpoint,        // unparsable checkpoint or meta.properties
   cluster_id_mismatch,   // log dir belongs to another cluster or node
   duplicate_partition,   // the same partition directory in two log dirs
+  out_of_order_sequence, // idempotent batch with a sequence gap -> OUT_OF_ORDER_SEQUENCE_NUMBER
+  invalid_producer_epoch,// idempotent batch from an older epoch -> INVALID_PRODUCER_EPOCH
 };
 
 const std::error_category& storage_category();

@@ -160,7 +160,8 @@ Result<std::vector<std::byte>> read_file(FileSystem& fs, const std::string& path
   return data;
 }
 
-Result<void> write_file_atomically(FileSystem& fs, const std::string& path, std::span<const std::byte> data) {
+Result<void> write_file_atomically(FileSystem& fs, const std::string& path, std::span<const std::byte> data,
+                                   bool sync_directory) {
   const std::string tmp = path + ".tmp";
   {
     auto file = fs.open(tmp, OpenMode::create);
@@ -170,6 +171,7 @@ Result<void> write_file_atomically(FileSystem& fs, const std::string& path, std:
     if (auto r = (*file)->sync(); !r) return r;
   }
   if (auto r = fs.rename(tmp, path); !r) return r;
+  if (!sync_directory) return {};
   return fs.sync_directory(parent_of(path));
 }
 

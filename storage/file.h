@@ -63,8 +63,10 @@ class FileSystem {
 Result<void> read_exact(const File& file, uint64_t position, std::span<std::byte> out);
 // Reads a whole (small) file.
 Result<std::vector<std::byte>> read_file(FileSystem& fs, const std::string& path);
-// Writes `data` to `path` durably and atomically: temp file, sync, rename,
-// sync of the parent directory.
-Result<void> write_file_atomically(FileSystem& fs, const std::string& path, std::span<const std::byte> data);
+// Writes `data` to `path` atomically: temp file, sync, rename, and (unless
+// `sync_directory` is false: the caller syncs the directory later) sync of
+// the parent directory, which makes the new name durable.
+Result<void> write_file_atomically(FileSystem& fs, const std::string& path, std::span<const std::byte> data,
+                                   bool sync_directory = true);
 
 }  // namespace runnel::storage

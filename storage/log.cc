@@ -15,6 +15,7 @@
 #include "protocol/errc.h"
 #include "protocol/record_batch.h"
 #include "storage/errc.h"
+#include "storage/producer_snapshots.h"
 #include "storage/segment.h"
 
 namespace runnel::storage {
@@ -27,11 +28,7 @@ constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
 constexpr const char* kLeaderEpochCheckpoint = "leader-epoch-checkpoint";
 
 std::optional<int64_t> segment_base_from_name(const std::string& name) {
-  if (name.size() != 24 || !name.ends_with(".log")) return std::nullopt;
-  int64_t base = 0;
-  auto [ptr, ec] = std::from_chars(name.data(), name.data() + 20, base);
-  if (ec != std::errc{} || ptr != name.data() + 20 || base < 0) return std::nullopt;
-  return base;
+  return Segment::offset_from_file_name(name, ".log");
 }
 
 // Maps a batch validation failure to the storage refusal Kafka returns.
@@ -86,6 +83,15 @@ class LogImpl {
   std::atomic<int64_t> flushed_offset_{0};
   std::atomic<int64_t> last_flush_ms_{0};
   RecoveryReport report_;
+  ProducerStateManager producers_;  // guarded by mutex_
+
+  // Rebuilds producers_ after opening: the newest snapshot at or below the
+  // log end, then every batch after it (from the log start without one).
+  Result<void> load_producer_state();
+  void expire_producers(int64_t now_ms) {
+    std::unique_lock lock(mutex_);
+    producers_.remove_expired(now_ms, config_.producer_id_expiration_ms);
+  }
 
  private:
   Segment& active() const { return *segments_.rbegin()->second; }
@@ -198,10 +204,45 @@ Result<std::unique_ptr<Log>> Log::open(const LogOpenOptions& options) {
   if (!epochs) return fail(epochs.error());
   auto impl = std::make_unique<LogImpl>(options, std::move(*epochs));
   if (auto r = impl->load_segments(options); !r) return fail(r.error());
+  if (auto r = impl->load_producer_state(); !r) return fail(r.error());
   // Whatever was recovered is made durable before it counts as flushed.
   if (auto r = impl->flush_until(impl->log_end_offset_.load()); !r) return fail(r.error());
   impl->flushed_offset_ = impl->log_end_offset_.load();
   return std::unique_ptr<Log>(new Log(std::move(impl)));
+}
+
+Result<void> LogImpl::load_producer_state() {
+  const int64_t start = log_start_offset_.load();
+  const int64_t end = log_end_offset_.load();
+  auto snapshot = load_producer_snapshot(fs_, dir_, end);
+  if (!snapshot) return fail(snapshot.error());
+  int64_t offset = start;
+  if (*snapshot && (*snapshot)->end_offset >= start) {
+    producers_ = std::move((*snapshot)->state);
+    offset = (*snapshot)->end_offset;
+  }
+  while (offset < end) {
+    auto range = read(offset, 1 << 20, end);
+    if (!range) return fail(range.error());
+    if (range->empty()) break;
+    auto bytes = range->read_all();
+    if (!bytes) return fail(bytes.error());
+    std::span<const std::byte> rest(*bytes);
+    const int64_t before = offset;
+    while (rest.size() >= protocol::kRecordBatchHeaderSize) {
+      const auto frame = protocol::read_frame(rest);
+      const auto size = static_cast<size_t>(frame.batch_length) + protocol::kLogOverhead;
+      if (frame.batch_length < 0 || size > rest.size()) break;
+      const RecordBatchHeader header = protocol::read_header(rest);
+      rest = rest.subspan(size);
+      if (header.last_offset() < offset) continue;  // the batch holding `offset` began earlier
+      producers_.replay(header);
+      offset = header.last_offset() + 1;
+    }
+    if (offset == before) break;
+  }
+  producers_.advance_log_start_offset(start);
+  return {};
 }
 
 // ---- appends --------------------------------------------------------------
@@ -213,6 +254,13 @@ void LogImpl::note_sealed(const Segment& segment) {
 }
 
 Result<void> LogImpl::roll(int64_t base_offset, int64_t now_ms) {
+  // The producer state as of the new segment's start: recovery replays at
+  // most the segments after it.
+  if (auto r = write_producer_snapshot(fs_, dir_, producers_, base_offset); !r) return r;
+  {
+    std::lock_guard pending(pending_mutex_);
+    dir_sync_pending_ = true;
+  }
   Segment& old = active();
   if (auto r = old.seal(); !r) return r;
   note_sealed(old);
@@ -272,11 +320,21 @@ Result<AppendInfo> LogImpl::append_as_leader(std::span<std::byte> batch, int32_t
     return fail(Errc::invalid_record);
 
   std::unique_lock lock(mutex_);
+  const ProducerCheck check = producers_.check(*header);
+  if (check.outcome == ProducerCheck::Outcome::refused)
+    return fail(check.error == protocol::ErrorCode::invalid_producer_epoch ? Errc::invalid_producer_epoch
+                                                                           : Errc::out_of_order_sequence);
+  if (check.outcome == ProducerCheck::Outcome::duplicate) {
+    AppendInfo info{check.original.first_offset, check.original.last_offset, check.original.max_timestamp, -1, 0, 0};
+    info.duplicate = true;
+    return info;
+  }
   header->base_offset = log_end_offset_.load();
   header->partition_leader_epoch = leader_epoch;
   protocol::set_base_offset(batch, header->base_offset);
   protocol::set_partition_leader_epoch(batch, leader_epoch);
   if (auto r = append_locked(*header, batch, now_ms); !r) return fail(r.error());
+  producers_.replay(*header);
   return AppendInfo{header->base_offset, header->last_offset(), header->max_timestamp, -1, header->records_count,
                     static_cast<int64_t>(batch.size())};
 }
@@ -308,6 +366,7 @@ Result<AppendInfo> LogImpl::append_with_offsets(std::span<const std::byte> batch
   AppendInfo info{parsed.front().first.base_offset, parsed.back().first.last_offset(), -1, -1, 0, 0};
   for (const auto& [header, batch] : parsed) {
     if (auto r = append_locked(header, batch, now_ms); !r) return fail(r.error());
+    producers_.replay(header);
     info.max_timestamp = std::max(info.max_timestamp, header.max_timestamp);
     info.record_count += header.records_count;
     info.bytes += static_cast<int64_t>(batch.size());
@@ -453,6 +512,8 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   }
   log_end_offset_ = active().next_offset();
   if (flushed_offset_.load() > log_end_offset_.load()) flushed_offset_ = log_end_offset_.load();
+  producers_.truncate_to(log_end_offset_.load());
+  if (auto r = load_producer_snapshot(fs_, dir_, log_end_offset_.load()); !r) return fail(r.error());  // drops later ones
   return epochs_.truncate_from_end(log_end_offset_.load());
 }
 
@@ -466,6 +527,8 @@ Result<void> LogImpl::advance_log_start_offset(int64_t offset) {
   }
   while (segments_.size() > 1 && segments_.begin()->second->next_offset() <= offset)
     if (auto r = delete_segment(segments_.begin()); !r) return r;
+  producers_.advance_log_start_offset(offset);
+  if (auto r = remove_producer_snapshots_below(fs_, dir_, segments_.begin()->first); !r) return r;
   return epochs_.truncate_from_start(offset);
 }
 
@@ -479,7 +542,9 @@ Result<void> LogImpl::close() {
     if (!file) return fail(file.error());
     if (auto r = (*file)->sync(); !r) return r;
   }
-  return {};
+  // A clean start loads this and replays nothing.
+  if (auto r = write_producer_snapshot(fs_, dir_, producers_, log_end_offset_.load()); !r) return r;
+  return fs_.sync_directory(dir_);
 }
 
 // ---- Log: the public face -------------------------------------------------
@@ -515,6 +580,8 @@ bool Log::flush_due(int64_t now_ms) const { return impl_->flush_due(now_ms); }
 Result<void> Log::truncate_to(int64_t offset) { return impl_->truncate_to(offset); }
 Result<void> Log::advance_log_start_offset(int64_t offset) { return impl_->advance_log_start_offset(offset); }
 LeaderEpochCache& Log::leader_epochs() { return impl_->epochs_; }
+void Log::expire_producers(int64_t now_ms) { impl_->expire_producers(now_ms); }
+const ProducerStateManager& Log::producer_state() const { return impl_->producers_; }
 const RecoveryReport& Log::recovery_report() const { return impl_->report_; }
 Result<void> Log::close() { return impl_->close(); }
 

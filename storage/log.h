@@ -21,6 +21,7 @@
 #include "storage/file_range.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 
 namespace runnel::storage {
 
@@ -34,6 +35,9 @@ struct AppendInfo {
   int64_t log_append_time_ms = -1;  // -1 unless the batch got LogAppendTime
   int64_t record_count = 0;
   int64_t bytes = 0;
+  // An idempotent producer's retry of a batch already in the log: nothing
+  // was written; the offsets are the original batch's.
+  bool duplicate = false;
 };
 
 struct TimestampAndOffset {
@@ -82,6 +86,9 @@ class Log {
 
   // Appends one batch from a producer: validates it (CORRUPT_MESSAGE,
   // INVALID_RECORD, MESSAGE_TOO_LARGE; the log is unchanged on refusal),
+  // checks an idempotent producer's epoch and sequence (storage/producer_state.h:
+  // a retry of one of its last 5 batches is answered with the original
+  // offsets and `duplicate`; out_of_order_sequence, invalid_producer_epoch),
   // writes base_offset = log end offset and partition_leader_epoch =
   // `leader_epoch` into `batch` in place, then appends. Rolls the active
   // segment first when it is full, old (segment.ms against `now_ms`), its
@@ -127,6 +134,10 @@ class Log {
   Result<void> advance_log_start_offset(int64_t offset);
 
   LeaderEpochCache& leader_epochs();
+  // Forgets idempotent producers idle for producer_id_expiration_ms.
+  void expire_producers(int64_t now_ms);
+  // The producer state (for tests and tools); valid while no append runs.
+  const ProducerStateManager& producer_state() const;
   const RecoveryReport& recovery_report() const;
 
   // Clean close: flush everything and persist indexes. The object must not

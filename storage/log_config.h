@@ -17,6 +17,8 @@ struct LogConfig {
   // larger values give Kafka's page-cache mode.
   int64_t flush_interval_messages = 1;
   int64_t flush_interval_ms = std::numeric_limits<int64_t>::max();  // flush.ms
+  // Broker-wide producer.id.expiration.ms: idle producers' state is dropped.
+  int64_t producer_id_expiration_ms = 86400000;
 
   bool durable() const { return flush_interval_messages <= 1; }
 };

@@ -1,5 +1,7 @@
 #include "storage/segment.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -28,6 +30,14 @@ std::string Segment::file_name(int64_t base_offset, const char* suffix) {
   char name[48];
   std::snprintf(name, sizeof name, "%020" PRId64 "%s", base_offset, suffix);
   return name;
+}
+
+std::optional<int64_t> Segment::offset_from_file_name(std::string_view name, std::string_view suffix) {
+  if (name.size() != 20 + suffix.size() || !name.ends_with(suffix)) return std::nullopt;
+  int64_t offset = 0;
+  auto [ptr, ec] = std::from_chars(name.data(), name.data() + 20, offset);
+  if (ec != std::errc{} || ptr != name.data() + 20 || offset < 0) return std::nullopt;
+  return offset;
 }
 
 Segment::Segment(const std::string& dir, int64_t base_offset, FileHandleCache& files)

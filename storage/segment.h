@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "protocol/record_batch.h"
 #include "protocol/result.h"
@@ -37,6 +38,8 @@ struct BatchLocation {
 class Segment {
  public:
   static std::string file_name(int64_t base_offset, const char* suffix);
+  // The offset in a "<20 digits><suffix>" file name; nullopt for any other name.
+  static std::optional<int64_t> offset_from_file_name(std::string_view name, std::string_view suffix);
 
   // A new, empty, active segment (files created, nothing synced).
   static Result<std::unique_ptr<Segment>> create(const std::string& dir, int64_t base_offset, FileHandleCache& files,
