@@ -35,6 +35,7 @@ struct Broker::State {
   std::unique_ptr<ReplicaManager> replicas;
   std::unique_ptr<Controller> controller;
   std::unique_ptr<group::GroupCoordinator> groups;
+  std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<BrokerServices> services;
 };
 
@@ -85,9 +86,10 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   s.replicas = std::make_unique<ReplicaManager>(s.config, *s.logs, s.disk_pool);
   s.controller = std::make_unique<Controller>(s.config, *s.metadata, *s.replicas);
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
+  s.producer_ids = std::make_unique<ProducerIdManager>(*s.metadata);
   s.services = std::make_unique<BrokerServices>(BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas,
-                                                               *s.controller, *s.groups, s.disk_pool,
-                                                               s.logs->cluster_id(), "", 0});
+                                                               *s.controller, *s.groups, *s.producer_ids,
+                                                               s.disk_pool, s.logs->cluster_id(), "", 0});
 
   // Logs of topics the metadata no longer has (a crash inside a deletion) go.
   std::set<std::string> topics;
@@ -132,6 +134,9 @@ int Broker::run() {
                  log_exception);
 
   asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);
+  asio::co_spawn(s.io, every(s.config.producer_id_expiration_check_interval_ms,
+                             [&] { s.replicas->expire_producers(BrokerServices::now_ms()); }),
+                 log_exception);
   asio::co_spawn(s.io, every(s.config.offsets_retention_check_interval_ms,
                              [&] { asio::post(s.disk_pool, [&] { s.groups->expire_offsets(); }); }),
                  log_exception);

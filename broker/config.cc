@@ -57,6 +57,8 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"offsets.retention.check.interval.ms", T::long_type, "600000", 1},
       {"offset.metadata.max.bytes", T::int_type, "4096", 0, kIntMax},
       {"group.max.size", T::int_type, "2147483647", 1, kIntMax},
+      {"producer.id.expiration.ms", T::int_type, "86400000", 1, kIntMax},
+      {"producer.id.expiration.check.interval.ms", T::int_type, "600000", 1, kIntMax},
       {"group.initial.rebalance.delay.ms", T::int_type, "3000", 0, kIntMax},
       {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
       {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
@@ -144,6 +146,8 @@ BrokerConfig make_broker_config(const Properties& props) {
   log.max_message_bytes = static_cast<int32_t>(parse_long(get("message.max.bytes")));
   log.flush_interval_messages = parse_long(get("log.flush.interval.messages"));
   if (has("log.flush.interval.ms")) log.flush_interval_ms = parse_long(get("log.flush.interval.ms"));
+  log.producer_id_expiration_ms = parse_long(get("producer.id.expiration.ms"));
+  config.producer_id_expiration_check_interval_ms = parse_long(get("producer.id.expiration.check.interval.ms"));
   return config;
 }
 

@@ -54,6 +54,7 @@ struct BrokerConfig {
   int64_t offsets_retention_check_interval_ms = 600000;
   int32_t offset_metadata_max_bytes = 4096;
   group::GroupConfig group;
+  int64_t producer_id_expiration_check_interval_ms = 600000;
   // Topic-level defaults (segment.bytes <- log.segment.bytes, ...).
   storage::LogConfig log;
 

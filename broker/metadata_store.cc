@@ -1,10 +1,19 @@
 #include "broker/metadata_store.h"
 
+#include <charconv>
+
+#include "protocol/errc.h"
+#include <cstdio>
 #include <stdexcept>
+#include <string>
 
 namespace runnel::broker {
 namespace {
 constexpr const char* kTopicPrefix = "topic/";
+// The next producer id never handed out, as decimal text.
+constexpr const char* kNextProducerIdKey = "producer-id/next";
+// "<producer id> <epoch>" per transactional id.
+constexpr const char* kTransactionalPrefix = "transactional-id/";
 }
 
 Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::open(const std::string& dir) {
@@ -47,6 +56,38 @@ std::vector<TopicMetadata> EmbeddedMetadataStore::topics() const {
   std::vector<TopicMetadata> all;
   for (const auto& [name, topic] : topics_) all.push_back(topic);
   return all;
+}
+
+Result<int64_t> EmbeddedMetadataStore::allocate_producer_ids(int64_t count) {
+  std::lock_guard lock(mutex_);
+  auto stored = store_->get(kNextProducerIdKey);
+  if (!stored) return fail(stored.error());
+  int64_t first = 0;
+  if (*stored) {
+    const std::string& text = **stored;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), first);
+    if (ec != std::errc{} || end != text.data() + text.size()) return fail(protocol::Errc::invalid_record);
+  }
+  if (auto r = store_->put(kNextProducerIdKey, std::to_string(first + count)); !r) return fail(r.error());
+  return first;
+}
+
+std::optional<std::pair<int64_t, int16_t>> EmbeddedMetadataStore::transactional_producer(
+    const std::string& transactional_id) const {
+  std::lock_guard lock(mutex_);
+  auto stored = store_->get(kTransactionalPrefix + transactional_id);
+  if (!stored || !*stored) return std::nullopt;
+  long long producer_id = 0;
+  int epoch = 0;
+  if (std::sscanf((*stored)->c_str(), "%lld %d", &producer_id, &epoch) != 2) return std::nullopt;
+  return std::pair<int64_t, int16_t>{producer_id, static_cast<int16_t>(epoch)};
+}
+
+Result<void> EmbeddedMetadataStore::put_transactional_producer(const std::string& transactional_id,
+                                                               int64_t producer_id, int16_t epoch) {
+  std::lock_guard lock(mutex_);
+  return store_->put(kTransactionalPrefix + transactional_id,
+                     std::to_string(producer_id) + " " + std::to_string(epoch));
 }
 
 }  // namespace runnel::broker

@@ -1,6 +1,6 @@
 #pragma once
 // MetadataStore: where cluster metadata (topics, partition counts, topic
-// configs) is kept. The embedded implementation (single node, below) keeps
+// configs, the producer id allocator and transactional ids) is kept. The embedded implementation (single node, below) keeps
 // it in storage::MetaStore (RocksDB) under the first log dir; the ZooKeeper
 // implementation arrives with replication. Callers serialize changes (the
 // controller); reads come from the in-memory copy.
@@ -25,6 +25,15 @@ class MetadataStore {
   virtual Result<void> delete_topic(const std::string& name) = 0;
   virtual std::optional<TopicMetadata> topic(const std::string& name) const = 0;
   virtual std::vector<TopicMetadata> topics() const = 0;
+
+  // Reserves `count` producer ids never handed out before (across restarts,
+  // and later across the cluster) and returns the first.
+  virtual Result<int64_t> allocate_producer_ids(int64_t count) = 0;
+  // The producer id and epoch last given to a transactional id, if any, and
+  // their replacement.
+  virtual std::optional<std::pair<int64_t, int16_t>> transactional_producer(const std::string& transactional_id) const = 0;
+  virtual Result<void> put_transactional_producer(const std::string& transactional_id, int64_t producer_id,
+                                                  int16_t epoch) = 0;
 };
 
 class EmbeddedMetadataStore final : public MetadataStore {
@@ -37,6 +46,10 @@ class EmbeddedMetadataStore final : public MetadataStore {
   Result<void> delete_topic(const std::string& name) override;
   std::optional<TopicMetadata> topic(const std::string& name) const override;
   std::vector<TopicMetadata> topics() const override;
+  Result<int64_t> allocate_producer_ids(int64_t count) override;
+  std::optional<std::pair<int64_t, int16_t>> transactional_producer(const std::string& transactional_id) const override;
+  Result<void> put_transactional_producer(const std::string& transactional_id, int64_t producer_id,
+                                          int16_t epoch) override;
 
  private:
   explicit EmbeddedMetadataStore(std::unique_ptr<storage::MetaStore> store) : store_(std::move(store)) {}

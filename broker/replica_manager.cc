@@ -59,4 +59,13 @@ void ReplicaManager::flush_due(int64_t now_ms) {
   for (auto& partition : due) partition->flush_in_background();
 }
 
+void ReplicaManager::expire_producers(int64_t now_ms) {
+  std::vector<std::shared_ptr<Partition>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [tp, partition] : partitions_) all.push_back(partition);
+  }
+  for (auto& partition : all) partition->log().expire_producers(now_ms);
+}
+
 }  // namespace runnel::broker

@@ -28,6 +28,8 @@ class ReplicaManager {
   void reconfigure(const TopicMetadata& topic);
   // Flushes the logs whose flush policy asks for it (page-cache mode, flush.ms).
   void flush_due(int64_t now_ms);
+  // Forgets idempotent producers idle longer than producer.id.expiration.ms.
+  void expire_producers(int64_t now_ms);
 
  private:
   const BrokerConfig& config_;

@@ -9,6 +9,7 @@
 #include "broker/controller.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/metadata_store.h"
+#include "broker/producer_id_manager.h"
 #include "broker/replica_manager.h"
 #include "storage/log_manager.h"
 
@@ -21,6 +22,7 @@ struct BrokerServices {
   ReplicaManager& replicas;
   Controller& controller;
   group::GroupCoordinator& groups;
+  ProducerIdManager& producer_ids;
   asio::thread_pool& disk_pool;
   std::string cluster_id;
   // The advertised address of this broker (the first advertised listener,

@@ -24,5 +24,6 @@ ApiEntry offset_fetch_api();
 ApiEntry describe_groups_api();
 ApiEntry list_groups_api();
 ApiEntry delete_groups_api();
+ApiEntry init_producer_id_api();
 
 }  // namespace runnel::broker

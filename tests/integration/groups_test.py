@@ -234,24 +234,13 @@ def read_offsets_topic(broker, state):
     """__consumer_offsets holds Kafka's layouts, as Burrow reads them: key v1 + value v3 per commit."""
     import struct
     topic = state["topic"]
-    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "burrow-like", "enable.auto.commit": False,
-                  "enable.partition.eof": True})
-    md = c.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"]
-    check(len(md.partitions) == 10, f"__consumer_offsets partitions: {len(md.partitions)}")
-    c.assign([TopicPartition("__consumer_offsets", p, 0) for p in md.partitions])
-    latest, eofs, group_values = {}, set(), 0
-    deadline = time.monotonic() + 20
-    while len(eofs) < len(md.partitions) and time.monotonic() < deadline:
-        m = c.poll(0.2)
-        if m is None:
-            continue
-        if m.error():
-            eofs.add(m.partition())
-            continue
-        key = m.key()
+    records, partitions = harness.read_to_end(broker.bootstrap, "__consumer_offsets")
+    check(partitions == 10, f"__consumer_offsets partitions: {partitions}")
+    latest, group_values = {}, 0
+    for _, _, key, value in records:
         version = struct.unpack(">h", key[:2])[0]
         if version == 2:
-            group_values += m.value() is not None
+            group_values += value is not None
             continue
         check(version == 1, f"offset commit key version {version}")
         glen = struct.unpack(">h", key[2:4])[0]
@@ -259,12 +248,9 @@ def read_offsets_topic(broker, state):
         tlen = struct.unpack(">h", key[4 + glen:6 + glen])[0]
         t = key[6 + glen:6 + glen + tlen].decode()
         (partition,) = struct.unpack(">i", key[6 + glen + tlen:])
-        value = m.value()
         check_equal(struct.unpack(">h", value[:2])[0], 3, "offset commit value version")
         (offset,) = struct.unpack(">q", value[2:10])
         latest[(group, t, partition)] = offset
-    c.close()
-    check_equal(len(eofs), len(md.partitions), "read every __consumer_offsets partition to its end")
     probe = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "lrk"})
     committed = {tp.partition: tp.offset for tp in probe.committed([TopicPartition(topic, p) for p in range(6)], 10)}
     probe.close()
