@@ -116,8 +116,11 @@ Snapshot snapshot(const storage::Log& log) {
 // Checks the outcome of an append of `appended` (as the log holds it on success).
 void check_append(const storage::Log& log, const Snapshot& before, const Result<storage::AppendInfo>& info,
                   std::span<const std::byte> appended) {
-  if (!info) {
+  if (!info || info->duplicate) {
+    // Refused, or an idempotent producer's retry answered with the offsets
+    // already in the log: nothing is written.
     FUZZ_CHECK(snapshot(log) == before);
+    if (info) FUZZ_CHECK(info->first_offset <= info->last_offset && info->last_offset < before.log_end_offset);
     return;
   }
   FUZZ_CHECK(info->first_offset >= before.log_end_offset);
@@ -134,7 +137,7 @@ void append_as_leader(storage::Log& log, std::span<const std::byte> input) {
   const Snapshot before = snapshot(log);
   std::vector<std::byte> batch(input.begin(), input.end());
   auto info = log.append_as_leader(batch, kLeaderEpoch, kNowMs);
-  if (info) {
+  if (info && !info->duplicate) {
     auto header = protocol::read_header(batch);
     FUZZ_CHECK(info->first_offset == before.log_end_offset && header.base_offset == info->first_offset);
     FUZZ_CHECK(header.partition_leader_epoch == kLeaderEpoch);
