@@ -134,6 +134,14 @@ int Broker::run() {
                  log_exception);
 
   asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);
+  asio::co_spawn(s.io, every(s.config.transactional_id_cleanup_interval_ms,
+                             [&] {
+                               auto expired = s.metadata->expire_transactional_ids(
+                                   BrokerServices::now_ms(), s.config.transactional_id_expiration_ms);
+                               if (!expired)
+                                 log_warn("producer", "expiring transactional ids failed: " + expired.error().message());
+                             }),
+                 log_exception);
   asio::co_spawn(s.io, every(s.config.producer_id_expiration_check_interval_ms,
                              [&] { s.replicas->expire_producers(BrokerServices::now_ms()); }),
                  log_exception);

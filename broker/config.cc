@@ -59,6 +59,8 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"group.max.size", T::int_type, "2147483647", 1, kIntMax},
       {"producer.id.expiration.ms", T::int_type, "86400000", 1, kIntMax},
       {"producer.id.expiration.check.interval.ms", T::int_type, "600000", 1, kIntMax},
+      {"transactional.id.expiration.ms", T::int_type, "604800000", 1, kIntMax},
+      {"transaction.remove.expired.transaction.cleanup.interval.ms", T::int_type, "3600000", 1, kIntMax},
       {"group.initial.rebalance.delay.ms", T::int_type, "3000", 0, kIntMax},
       {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
       {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
@@ -148,6 +150,9 @@ BrokerConfig make_broker_config(const Properties& props) {
   if (has("log.flush.interval.ms")) log.flush_interval_ms = parse_long(get("log.flush.interval.ms"));
   log.producer_id_expiration_ms = parse_long(get("producer.id.expiration.ms"));
   config.producer_id_expiration_check_interval_ms = parse_long(get("producer.id.expiration.check.interval.ms"));
+  config.transactional_id_expiration_ms = parse_long(get("transactional.id.expiration.ms"));
+  config.transactional_id_cleanup_interval_ms =
+      parse_long(get("transaction.remove.expired.transaction.cleanup.interval.ms"));
   return config;
 }
 

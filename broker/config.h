@@ -55,6 +55,8 @@ struct BrokerConfig {
   int32_t offset_metadata_max_bytes = 4096;
   group::GroupConfig group;
   int64_t producer_id_expiration_check_interval_ms = 600000;
+  int64_t transactional_id_expiration_ms = 604800000;
+  int64_t transactional_id_cleanup_interval_ms = 3600000;
   // Topic-level defaults (segment.bytes <- log.segment.bytes, ...).
   storage::LogConfig log;
 

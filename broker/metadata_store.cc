@@ -6,13 +6,14 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace runnel::broker {
 namespace {
 constexpr const char* kTopicPrefix = "topic/";
 // The next producer id never handed out, as decimal text.
 constexpr const char* kNextProducerIdKey = "producer-id/next";
-// "<producer id> <epoch>" per transactional id.
+// "<producer id> <epoch> <last used, epoch ms>" per transactional id.
 constexpr const char* kTransactionalPrefix = "transactional-id/";
 }
 
@@ -72,22 +73,43 @@ Result<int64_t> EmbeddedMetadataStore::allocate_producer_ids(int64_t count) {
   return first;
 }
 
-std::optional<std::pair<int64_t, int16_t>> EmbeddedMetadataStore::transactional_producer(
+namespace {
+
+std::optional<TransactionalProducer> parse_transactional(const std::string& text) {
+  long long producer_id = 0, last_used = 0;
+  int epoch = 0;
+  if (std::sscanf(text.c_str(), "%lld %d %lld", &producer_id, &epoch, &last_used) != 3) return std::nullopt;
+  return TransactionalProducer{producer_id, static_cast<int16_t>(epoch), last_used};
+}
+
+}  // namespace
+
+std::optional<TransactionalProducer> EmbeddedMetadataStore::transactional_producer(
     const std::string& transactional_id) const {
   std::lock_guard lock(mutex_);
   auto stored = store_->get(kTransactionalPrefix + transactional_id);
   if (!stored || !*stored) return std::nullopt;
-  long long producer_id = 0;
-  int epoch = 0;
-  if (std::sscanf((*stored)->c_str(), "%lld %d", &producer_id, &epoch) != 2) return std::nullopt;
-  return std::pair<int64_t, int16_t>{producer_id, static_cast<int16_t>(epoch)};
+  return parse_transactional(**stored);
 }
 
 Result<void> EmbeddedMetadataStore::put_transactional_producer(const std::string& transactional_id,
-                                                               int64_t producer_id, int16_t epoch) {
+                                                               const TransactionalProducer& producer) {
   std::lock_guard lock(mutex_);
-  return store_->put(kTransactionalPrefix + transactional_id,
-                     std::to_string(producer_id) + " " + std::to_string(epoch));
+  return store_->put(kTransactionalPrefix + transactional_id, std::to_string(producer.producer_id) + " " +
+                                                                  std::to_string(producer.epoch) + " " +
+                                                                  std::to_string(producer.last_used_ms));
+}
+
+Result<size_t> EmbeddedMetadataStore::expire_transactional_ids(int64_t now_ms, int64_t expiration_ms) {
+  std::lock_guard lock(mutex_);
+  std::vector<storage::MetaStore::Write> expired;
+  auto r = store_->scan(kTransactionalPrefix, [&](std::string_view key, std::string_view value) {
+    auto producer = parse_transactional(std::string(value));
+    if (!producer || now_ms - producer->last_used_ms >= expiration_ms) expired.push_back({std::string(key), {}});
+  });
+  if (!r) return fail(r.error());
+  if (auto w = store_->write(expired, true); !w) return fail(w.error());
+  return expired.size();
 }
 
 }  // namespace runnel::broker

@@ -18,6 +18,13 @@
 
 namespace runnel::broker {
 
+struct TransactionalProducer {
+  int64_t producer_id = -1;
+  int16_t epoch = 0;
+  int64_t last_used_ms = 0;  // wall clock of the last InitProducerId
+  bool operator==(const TransactionalProducer&) const = default;
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -30,10 +37,13 @@ class MetadataStore {
   // and later across the cluster) and returns the first.
   virtual Result<int64_t> allocate_producer_ids(int64_t count) = 0;
   // The producer id and epoch last given to a transactional id, if any, and
-  // their replacement.
-  virtual std::optional<std::pair<int64_t, int16_t>> transactional_producer(const std::string& transactional_id) const = 0;
-  virtual Result<void> put_transactional_producer(const std::string& transactional_id, int64_t producer_id,
-                                                  int16_t epoch) = 0;
+  // their replacement (given at `now_ms`).
+  virtual std::optional<TransactionalProducer> transactional_producer(const std::string& transactional_id) const = 0;
+  virtual Result<void> put_transactional_producer(const std::string& transactional_id,
+                                                  const TransactionalProducer& producer) = 0;
+  // Forgets transactional ids last given out at least `expiration_ms` ago
+  // (transactional.id.expiration.ms); returns how many.
+  virtual Result<size_t> expire_transactional_ids(int64_t now_ms, int64_t expiration_ms) = 0;
 };
 
 class EmbeddedMetadataStore final : public MetadataStore {
@@ -47,9 +57,10 @@ class EmbeddedMetadataStore final : public MetadataStore {
   std::optional<TopicMetadata> topic(const std::string& name) const override;
   std::vector<TopicMetadata> topics() const override;
   Result<int64_t> allocate_producer_ids(int64_t count) override;
-  std::optional<std::pair<int64_t, int16_t>> transactional_producer(const std::string& transactional_id) const override;
-  Result<void> put_transactional_producer(const std::string& transactional_id, int64_t producer_id,
-                                          int16_t epoch) override;
+  std::optional<TransactionalProducer> transactional_producer(const std::string& transactional_id) const override;
+  Result<void> put_transactional_producer(const std::string& transactional_id,
+                                          const TransactionalProducer& producer) override;
+  Result<size_t> expire_transactional_ids(int64_t now_ms, int64_t expiration_ms) override;
 
  private:
   explicit EmbeddedMetadataStore(std::unique_ptr<storage::MetaStore> store) : store_(std::move(store)) {}

@@ -2,8 +2,9 @@
 // - Idempotent producers (null transactional id) get a new producer id with
 //   epoch 0 every time, also when they ask for an epoch bump (v3+), as Kafka does.
 // - A transactional id keeps its producer id; each call bumps its epoch (a
-//   new id once the epoch would pass 32767). Transactions themselves are not
-//   served (AddPartitionsToTxn, EndTxn are unknown APIs).
+//   new id once the epoch would pass 32767), until the id goes unused for
+//   transactional.id.expiration.ms. Transactions themselves are not served
+//   (AddPartitionsToTxn, EndTxn are unknown APIs).
 
 #include "broker/handlers/handlers.h"
 #include "broker/logging.h"
@@ -27,13 +28,13 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   };
   if (request->transactional_id && request->transactional_id->empty())
     co_return fail_with(ErrorCode::invalid_request);
-  std::optional<std::pair<int64_t, int16_t>> current;
+  std::optional<TransactionalProducer> current;
   if (request->transactional_id) current = ctx.broker.metadata.transactional_producer(*request->transactional_id);
   int64_t producer_id = -1;
   int16_t epoch = 0;
-  if (current && current->second < INT16_MAX - 1) {
-    producer_id = current->first;
-    epoch = static_cast<int16_t>(current->second + 1);
+  if (current && current->epoch < INT16_MAX - 1) {
+    producer_id = current->producer_id;
+    epoch = static_cast<int16_t>(current->epoch + 1);
   } else {
     auto allocated = ctx.broker.producer_ids.next_producer_id();
     if (!allocated) {
@@ -43,7 +44,8 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     producer_id = *allocated;
   }
   if (request->transactional_id) {
-    if (auto r = ctx.broker.metadata.put_transactional_producer(*request->transactional_id, producer_id, epoch); !r)
+    const TransactionalProducer given{producer_id, epoch, BrokerServices::now_ms()};
+    if (auto r = ctx.broker.metadata.put_transactional_producer(*request->transactional_id, given); !r)
       co_return fail_with(ErrorCode::coordinator_not_available);
   }
   response.producer_id = producer_id;
