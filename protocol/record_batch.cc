@@ -54,6 +54,16 @@ BatchFrame read_frame(std::span<const std::byte> data) {
           read_be<int32_t>(data.data() + batch_field::batch_length)};
 }
 
+std::optional<std::span<const std::byte>> next_batch(std::span<const std::byte>& rest) {
+  if (rest.size() < kLogOverhead) return std::nullopt;
+  const BatchFrame frame = read_frame(rest);
+  if (frame.batch_length < 0 || static_cast<uint64_t>(frame.batch_length) > rest.size() - kLogOverhead)
+    return std::nullopt;
+  const auto batch = rest.first(kLogOverhead + static_cast<size_t>(frame.batch_length));
+  rest = rest.subspan(batch.size());
+  return batch;
+}
+
 Result<RecordBatchHeader> validate_batch(std::span<const std::byte> batch) {
   if (auto ec = check_frame(batch)) return fail(ec);
   RecordBatchHeader header = read_header(batch);

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "protocol/result.h"
@@ -88,6 +89,12 @@ struct BatchFrame {
   int32_t batch_length;
 };
 BatchFrame read_frame(std::span<const std::byte> data);
+
+// The first whole batch frame (offset, length and the length's bytes) of
+// `rest`, which then starts after it; nullopt, leaving `rest` alone, when
+// `rest` holds no complete frame of a non-negative length. Nothing inside
+// the frame is checked.
+std::optional<std::span<const std::byte>> next_batch(std::span<const std::byte>& rest);
 
 // Validates that `batch` is exactly one complete v2 batch, checking in order:
 // magic 2 (else Errc::unsupported_magic; Errc::truncated if `batch` is too

@@ -229,12 +229,9 @@ Result<void> LogImpl::load_producer_state() {
     if (!bytes) return fail(bytes.error());
     std::span<const std::byte> rest(*bytes);
     const int64_t before = offset;
-    while (rest.size() >= protocol::kRecordBatchHeaderSize) {
-      const auto frame = protocol::read_frame(rest);
-      const auto size = static_cast<size_t>(frame.batch_length) + protocol::kLogOverhead;
-      if (frame.batch_length < 0 || size > rest.size()) break;
-      const RecordBatchHeader header = protocol::read_header(rest);
-      rest = rest.subspan(size);
+    while (auto batch = protocol::next_batch(rest)) {
+      if (batch->size() < protocol::kRecordBatchHeaderSize) break;  // recovery validated every batch
+      const RecordBatchHeader header = protocol::read_header(*batch);
       if (header.last_offset() < offset) continue;  // the batch holding `offset` began earlier
       producers_.replay(header);
       offset = header.last_offset() + 1;

@@ -179,17 +179,12 @@ Result<void> GroupCoordinator::load_partition(int32_t p) {
     std::vector<ViewRecord> records;
     std::span<const std::byte> rest(*bytes);
     int64_t next = offset;
-    while (rest.size() >= protocol::kLogOverhead) {
-      const protocol::BatchFrame frame = protocol::read_frame(rest);
-      const int64_t size = int64_t{frame.batch_length} + int64_t{protocol::kLogOverhead};
-      if (frame.batch_length < 0 || size > static_cast<int64_t>(rest.size())) break;
-      const auto batch = rest.first(static_cast<size_t>(size));
-      rest = rest.subspan(static_cast<size_t>(size));
-      auto header = protocol::read_checked_header(batch);
+    while (auto batch = protocol::next_batch(rest)) {
+      auto header = protocol::read_checked_header(*batch);
       if (!header) return fail(header.error());  // recovery validated the log
       next = header->last_offset() + 1;
       if (header->is_control()) continue;
-      auto decoded = protocol::read_batch_records(batch, scratch);
+      auto decoded = protocol::read_batch_records(*batch, scratch);
       if (!decoded) return fail(decoded.error());
       for (const auto& record : *decoded) {
         if (!record.key) continue;
@@ -369,8 +364,9 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) {
   std::lock_guard lock(mutex_);
   const ClassicGroup* group = find_group(group_id, false);
   if (group == nullptr) {
-    auto groups = view_->groups(partition_for(group_id));
-    if (groups && std::find(groups->begin(), groups->end(), group_id) != groups->end()) d.state = GroupState::empty;
+    // No metadata (find_group would have loaded it): a group only its committed offsets remember is Empty.
+    auto known = view_->has_offsets(partition_for(group_id), group_id);
+    if (known && *known) d.state = GroupState::empty;
     return d;
   }
   d.state = group->state();
@@ -417,13 +413,6 @@ ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
     ClassicGroup* group = find_group(group_id, false);
     if (group != nullptr && group->state() != GroupState::empty && group->state() != GroupState::dead)
       return ErrorCode::non_empty_group;
-    auto names = view_->groups(p);
-    const bool known = names && std::find(names->begin(), names->end(), group_id) != names->end();
-    if (group == nullptr && !known) return ErrorCode::group_id_not_found;
-    if (group != nullptr) {
-      group->mark_dead();
-      groups_.erase(group_id);
-    }
     if (auto stored = view_->group_metadata(p, group_id); stored && *stored)
       tombstones.push_back({offsets_topic::GroupMetadataKey{group_id}, std::nullopt});
     auto r = view_->scan_offsets(p, group_id, [&](const std::string& topic, int32_t partition,
@@ -431,6 +420,11 @@ ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
       tombstones.push_back({offsets_topic::OffsetCommitKey{group_id, topic, partition}, std::nullopt});
     });
     if (!r) return ErrorCode::coordinator_not_available;
+    if (group == nullptr && tombstones.empty()) return ErrorCode::group_id_not_found;
+    if (group != nullptr) {
+      group->mark_dead();
+      groups_.erase(group_id);
+    }
   }
   if (tombstones.empty()) return ErrorCode::none;
   if (auto r = append(p, std::move(tombstones), true); !r) return ErrorCode::coordinator_not_available;

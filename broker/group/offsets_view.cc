@@ -3,6 +3,7 @@
 #include <set>
 #include <variant>
 
+#include "protocol/byte_order.h"
 #include "protocol/errc.h"
 
 namespace runnel::broker::group {
@@ -12,8 +13,9 @@ namespace offsets_topic = protocol::offsets_topic;
 namespace {
 
 void put_int32(std::string& out, int32_t v) {
-  const auto u = static_cast<uint32_t>(v);
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((u >> shift) & 0xff);
+  std::byte bytes[4];
+  protocol::write_be(bytes, v);
+  out.append(reinterpret_cast<const char*>(bytes), sizeof bytes);
 }
 
 void put_string(std::string& out, const std::string& s) {
@@ -54,10 +56,9 @@ std::optional<std::string> get_string(std::string_view key, size_t& pos) {
 
 std::optional<int32_t> get_int32(std::string_view key, size_t& pos) {
   if (pos + 4 > key.size()) return std::nullopt;
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(key[pos + i]);
+  const auto v = protocol::read_be<int32_t>(reinterpret_cast<const std::byte*>(key.data() + pos));
   pos += 4;
-  return static_cast<int32_t>(v);
+  return v;
 }
 
 std::span<const std::byte> as_bytes(std::string_view s) {
@@ -76,13 +77,10 @@ Result<ViewCheckpoint> OffsetsView::checkpoint(int32_t p) const {
   auto value = store_->get(prefix('c', p));
   if (!value) return fail(value.error());
   if (!*value) return ViewCheckpoint{};
-  size_t pos = 0;
   const std::string& v = **value;
   if (v.size() != 12) return fail(protocol::Errc::invalid_record);
-  const auto high = get_int32(v, pos), low = get_int32(v, pos), epoch = get_int32(v, pos);
-  return ViewCheckpoint{static_cast<int64_t>((static_cast<uint64_t>(static_cast<uint32_t>(*high)) << 32) |
-                                             static_cast<uint32_t>(*low)),
-                        *epoch};
+  const auto* bytes = reinterpret_cast<const std::byte*>(v.data());
+  return ViewCheckpoint{protocol::read_be<int64_t>(bytes), protocol::read_be<int32_t>(bytes + 8)};
 }
 
 Result<void> OffsetsView::apply(int32_t p, std::span<const ViewRecord> records, ViewCheckpoint checkpoint) {
@@ -99,10 +97,9 @@ Result<void> OffsetsView::apply(int32_t p, std::span<const ViewRecord> records, 
       value.emplace(reinterpret_cast<const char*>(record.value->data()), record.value->size());
     writes.push_back({std::move(key), std::move(value)});
   }
-  std::string cp;
-  put_int32(cp, static_cast<int32_t>(static_cast<uint64_t>(checkpoint.next_offset) >> 32));
-  put_int32(cp, static_cast<int32_t>(checkpoint.next_offset & 0xffffffff));
-  put_int32(cp, checkpoint.leader_epoch);
+  std::string cp(12, '\0');
+  protocol::write_be(reinterpret_cast<std::byte*>(cp.data()), checkpoint.next_offset);
+  protocol::write_be(reinterpret_cast<std::byte*>(cp.data() + 8), checkpoint.leader_epoch);
   writes.push_back({prefix('c', p), std::move(cp)});
   return store_->write(writes, false);
 }
@@ -144,6 +141,13 @@ Result<void> OffsetsView::scan_offsets(
   if (!r) return r;
   if (error) return fail(error);
   return {};
+}
+
+Result<bool> OffsetsView::has_offsets(int32_t p, const std::string& group) const {
+  bool found = false;
+  auto r = store_->scan(group_prefix('o', p, group), [&](std::string_view, std::string_view) { found = true; });
+  if (!r) return fail(r.error());
+  return found;
 }
 
 Result<std::optional<offsets_topic::GroupMetadataValue>> OffsetsView::group_metadata(int32_t p,

@@ -61,6 +61,8 @@ class OffsetsView {
       int32_t p, const std::string& group,
       const std::function<void(const std::string& topic, int32_t partition,
                                const protocol::offsets_topic::OffsetCommitValue&)>& visit) const;
+  // Whether `group` has any committed offset (reads only that group's keys).
+  Result<bool> has_offsets(int32_t p, const std::string& group) const;
   Result<std::optional<protocol::offsets_topic::GroupMetadataValue>> group_metadata(int32_t p,
                                                                                     const std::string& group) const;
   // Every group the view knows of in partition `p`: those with metadata or
