@@ -23,6 +23,7 @@ class Category final : public std::error_category {
       case Errc::duplicate_partition: return "the same partition is in two log dirs";
       case Errc::out_of_order_sequence: return "out of order sequence number";
       case Errc::invalid_producer_epoch: return "producer epoch older than the current one";
+      case Errc::cleaner_aborted: return "segments changed while being cleaned";
     }
     return "unknown storage error";
   }

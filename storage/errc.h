@@ -21,6 +21,7 @@ enum class Errc {
   duplicate_partition,   // the same partition directory in two log dirs
   out_of_order_sequence, // idempotent batch with a sequence gap -> OUT_OF_ORDER_SEQUENCE_NUMBER
   invalid_producer_epoch,// idempotent batch from an older epoch -> INVALID_PRODUCER_EPOCH
+  cleaner_aborted,       // segments changed under the cleaner; nothing swapped
 };
 
 const std::error_category& storage_category();

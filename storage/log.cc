@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/errc.h"
+#include "protocol/record.h"
 #include "protocol/record_batch.h"
 #include "storage/errc.h"
 #include "storage/producer_snapshots.h"
@@ -26,9 +27,55 @@ namespace {
 
 constexpr int64_t kMaxRelativeOffset = std::numeric_limits<int32_t>::max();
 constexpr const char* kLeaderEpochCheckpoint = "leader-epoch-checkpoint";
+// The cleaner's commit point; format in storage/README.md ("Compaction").
+constexpr const char* kCleanerSwapIntent = "cleaner-swap";
+constexpr const char* kCleaningDir = "cleaning";
+constexpr const char* kSegmentSuffixes[] = {".log", ".index", ".timeindex"};
+
+std::string encode_swap_intent(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base) {
+  std::string text = "0\n" + std::to_string(staged_base.value_or(-1)) + "\n" + std::to_string(old_bases.size()) + "\n";
+  for (int64_t base : old_bases) text += std::to_string(base) + "\n";
+  return text;
+}
+
+struct SwapIntent {
+  std::optional<int64_t> staged_base;
+  std::vector<int64_t> old_bases;
+};
+
+std::optional<SwapIntent> decode_swap_intent(std::span<const std::byte> bytes) {
+  std::vector<int64_t> numbers;
+  const char* p = reinterpret_cast<const char*>(bytes.data());
+  const char* end = p + bytes.size();
+  while (p < end) {
+    int64_t value = 0;
+    auto [next, ec] = std::from_chars(p, end, value);
+    if (ec != std::errc{} || next == end || *next != '\n') return std::nullopt;
+    numbers.push_back(value);
+    p = next + 1;
+  }
+  if (numbers.size() < 3 || numbers[0] != 0 || numbers[2] < 0 ||
+      numbers.size() != 3 + static_cast<size_t>(numbers[2]))
+    return std::nullopt;
+  SwapIntent intent;
+  if (numbers[1] >= 0) intent.staged_base = numbers[1];
+  intent.old_bases.assign(numbers.begin() + 3, numbers.end());
+  return intent;
+}
 
 std::optional<int64_t> segment_base_from_name(const std::string& name) {
   return Segment::offset_from_file_name(name, ".log");
+}
+
+// Whether every record of a (validated) batch has a key: compacted topics
+// refuse keyless records, which the cleaner could not keep.
+bool every_record_has_key(std::span<const std::byte> batch) {
+  std::vector<std::byte> scratch;
+  auto records = protocol::read_batch_records(batch, scratch);
+  if (!records) return false;
+  for (const auto& record : *records)
+    if (!record.key) return false;
+  return true;
 }
 
 // Maps a batch validation failure to the storage refusal Kafka returns.
@@ -55,6 +102,25 @@ class LogImpl {
   bool flush_due(int64_t now_ms) const;
   Result<void> truncate_to(int64_t offset);
   Result<void> advance_log_start_offset(int64_t offset);
+  Result<void> advance_log_start_offset_locked(int64_t offset);  // structure_mutex_ held
+  Result<int> apply_retention(int64_t now_ms, int64_t upper_bound);
+  Result<void> swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                     const std::function<void(SwapStep)>& on_step);
+  std::vector<SegmentInfo> segments() const;
+  std::string cleaning_dir() const { return dir_ + "/" + kCleaningDir; }
+  Result<std::unique_ptr<Segment>> stage_segment(int64_t base_offset, int64_t now_ms) {
+    files_.forget_prefix(cleaning_dir() + "/");
+    if (auto r = fs_.remove_all(cleaning_dir()); !r) return fail(r.error());
+    if (auto r = fs_.create_directories(cleaning_dir()); !r) return fail(r.error());
+    return Segment::create(cleaning_dir(), base_offset, files_, now_ms);
+  }
+  std::map<int64_t, int64_t> producer_last_offsets() const {
+    std::shared_lock lock(mutex_);
+    std::map<int64_t, int64_t> last;
+    for (const auto& [id, entry] : producers_.active_producers())
+      if (!entry.batches.empty()) last[id] = entry.last_offset();
+    return last;
+  }
   Result<void> close();
 
   int64_t max_timestamp() const;
@@ -82,6 +148,7 @@ class LogImpl {
   std::atomic<int64_t> log_end_offset_{0};
   std::atomic<int64_t> flushed_offset_{0};
   std::atomic<int64_t> last_flush_ms_{0};
+  std::atomic<int64_t> cleaner_checkpoint_{0};
   RecoveryReport report_;
   ProducerStateManager producers_;  // guarded by mutex_
 
@@ -101,7 +168,19 @@ class LogImpl {
   Result<void> create_active(int64_t base_offset, int64_t now_ms);
   Result<void> delete_segment(std::map<int64_t, std::shared_ptr<Segment>>::iterator it);
   void note_sealed(const Segment& segment);
+  // Completes a committed swap (idempotent: also run at open after a crash).
+  Result<void> finish_swap(const SwapIntent& intent);
+  // Applies a committed swap found at open, or discards an uncommitted stage.
+  Result<void> recover_swap();
+  std::string segment_path(int64_t base, const char* suffix) const { return dir_ + "/" + Segment::file_name(base, suffix); }
+  std::string staged_path(int64_t base, const char* suffix) const {
+    return dir_ + "/" + kCleaningDir + "/" + Segment::file_name(base, suffix);
+  }
 
+  // Held by whoever removes or replaces existing segments (retention, the
+  // cleaner's swap, truncation), so they do not interleave; appends and
+  // reads never take it.
+  std::mutex structure_mutex_;
   mutable std::shared_mutex mutex_;  // segments_ and their contents
   std::map<int64_t, std::shared_ptr<Segment>> segments_;
 
@@ -117,6 +196,8 @@ class LogImpl {
 // ---- opening and recovery -------------------------------------------------
 
 Result<void> LogImpl::load_segments(const LogOpenOptions& options) {
+  if (auto r = recover_swap(); !r) return r;
+  cleaner_checkpoint_ = options.cleaner_checkpoint;
   auto names = fs_.list(dir_);
   if (!names) return fail(names.error());
   std::vector<int64_t> bases;
@@ -315,6 +396,7 @@ Result<AppendInfo> LogImpl::append_as_leader(std::span<std::byte> batch, int32_t
   if (!header) return fail(refusal(header.error()));
   if (header->records_count <= 0 || int64_t{header->records_count} != int64_t{header->last_offset_delta} + 1)
     return fail(Errc::invalid_record);
+  if (config().cleanup_compact && !every_record_has_key(batch)) return fail(Errc::invalid_record);
 
   std::unique_lock lock(mutex_);
   const ProducerCheck check = producers_.check(*header);
@@ -491,6 +573,7 @@ Result<void> LogImpl::delete_segment(std::map<int64_t, std::shared_ptr<Segment>>
 }
 
 Result<void> LogImpl::truncate_to(int64_t offset) {
+  std::lock_guard structure(structure_mutex_);
   std::unique_lock lock(mutex_);
   if (offset >= log_end_offset_.load()) return {};
   if (offset <= segments_.begin()->first) {
@@ -515,6 +598,11 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
 }
 
 Result<void> LogImpl::advance_log_start_offset(int64_t offset) {
+  std::lock_guard structure(structure_mutex_);
+  return advance_log_start_offset_locked(offset);
+}
+
+Result<void> LogImpl::advance_log_start_offset_locked(int64_t offset) {
   std::unique_lock lock(mutex_);
   if (offset <= log_start_offset_.load()) return {};
   if (offset > log_end_offset_.load()) return fail(Errc::offset_out_of_range);
@@ -527,6 +615,149 @@ Result<void> LogImpl::advance_log_start_offset(int64_t offset) {
   producers_.advance_log_start_offset(offset);
   if (auto r = remove_producer_snapshots_below(fs_, dir_, segments_.begin()->first); !r) return r;
   return epochs_.truncate_from_start(offset);
+}
+
+Result<int> LogImpl::apply_retention(int64_t now_ms, int64_t upper_bound) {
+  std::lock_guard structure(structure_mutex_);
+  int deleted = 0;
+  int64_t new_start = -1;
+  {
+    std::shared_lock lock(mutex_);
+    if (!config_.cleanup_delete) return 0;
+    int64_t excess = -1;
+    if (config_.retention_bytes >= 0) {
+      int64_t total = 0;
+      for (const auto& [base, segment] : segments_) total += static_cast<int64_t>(segment->size());
+      excess = total - config_.retention_bytes;
+    }
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+      const Segment& segment = *it->second;
+      if (segment.empty() || segment.next_offset() > upper_bound) break;
+      const auto size = static_cast<int64_t>(segment.size());
+      const bool expired = config_.retention_ms >= 0 && now_ms - segment.max_timestamp() > config_.retention_ms;
+      const bool over_size = excess >= size;
+      if (!expired && !over_size) break;
+      if (over_size) excess -= size;
+      ++deleted;
+      auto next = std::next(it);
+      new_start = next == segments_.end() ? segment.next_offset() : next->first;
+    }
+  }
+  if (deleted == 0 || new_start <= log_start_offset_.load()) return 0;
+  if (auto r = advance_log_start_offset_locked(new_start); !r) return fail(r.error());
+  return deleted;
+}
+
+std::vector<SegmentInfo> LogImpl::segments() const {
+  std::shared_lock lock(mutex_);
+  std::vector<SegmentInfo> result;
+  result.reserve(segments_.size());
+  for (const auto& [base, segment] : segments_)
+    result.push_back(SegmentInfo{base, segment->next_offset(), segment->size(), segment->max_timestamp()});
+  return result;
+}
+
+// ---- the cleaner's swap ---------------------------------------------------
+
+Result<void> LogImpl::finish_swap(const SwapIntent& intent) {
+  for (int64_t base : intent.old_bases) {
+    if (intent.staged_base && base == *intent.staged_base) continue;  // replaced by the renames below
+    for (const char* suffix : kSegmentSuffixes) {
+      files_.forget(segment_path(base, suffix));
+      if (auto r = fs_.remove(segment_path(base, suffix)); !r) return r;
+    }
+  }
+  if (intent.staged_base) {
+    for (const char* suffix : kSegmentSuffixes) {
+      const std::string from = staged_path(*intent.staged_base, suffix);
+      if (!fs_.exists(from)) continue;  // renamed before a crash
+      files_.forget(from);
+      files_.forget(segment_path(*intent.staged_base, suffix));
+      if (auto r = fs_.rename(from, segment_path(*intent.staged_base, suffix)); !r) return r;
+    }
+  }
+  return {};
+}
+
+Result<void> LogImpl::recover_swap() {
+  const std::string intent_path = dir_ + "/" + kCleanerSwapIntent;
+  if (fs_.exists(intent_path)) {
+    auto bytes = read_file(fs_, intent_path);
+    if (!bytes) return fail(bytes.error());
+    // write_file_atomically makes a torn intent impossible; refuse to guess.
+    auto intent = decode_swap_intent(*bytes);
+    if (!intent) return fail(Errc::bad_checkpoint);
+    if (auto r = finish_swap(*intent); !r) return r;
+    if (auto r = fs_.sync_directory(dir_); !r) return r;
+    if (auto r = fs_.remove(intent_path); !r) return r;
+    if (auto r = fs_.sync_directory(dir_); !r) return r;
+  }
+  const std::string stage = dir_ + "/" + kCleaningDir;
+  if (fs_.exists(stage)) {
+    files_.forget_prefix(stage + "/");
+    if (auto r = fs_.remove_all(stage); !r) return r;
+  }
+  return {};
+}
+
+Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                            const std::function<void(SwapStep)>& on_step) {
+  auto step = [&](SwapStep s) {
+    if (on_step) on_step(s);
+  };
+  auto discard_stage = [&]() -> Result<void> {
+    files_.forget_prefix(cleaning_dir() + "/");
+    return fs_.remove_all(cleaning_dir());
+  };
+  std::lock_guard structure(structure_mutex_);
+  if (old_bases.empty()) return fail(Errc::cleaner_aborted);
+  {
+    // The old segments must still be there, consecutive and sealed.
+    std::shared_lock lock(mutex_);
+    auto it = segments_.find(old_bases.front());
+    bool present = it != segments_.end();
+    for (size_t i = 0; present && i < old_bases.size(); ++i, ++it)
+      present = it != segments_.end() && it->first == old_bases[i] && std::next(it) != segments_.end();
+    if (!present || (staged_base && *staged_base != old_bases.front())) {
+      lock.unlock();
+      if (auto r = discard_stage(); !r) return r;
+      return fail(Errc::cleaner_aborted);
+    }
+  }
+  if (auto r = fs_.sync_directory(cleaning_dir()); !r) return r;
+  step(SwapStep::staged);
+  const std::string intent_text = encode_swap_intent(old_bases, staged_base);
+  const std::string intent_path = dir_ + "/" + kCleanerSwapIntent;
+  if (auto r = write_file_atomically(fs_, intent_path, std::as_bytes(std::span(intent_text))); !r) return r;
+  step(SwapStep::committed);
+  {
+    std::unique_lock lock(mutex_);
+    std::shared_ptr<Segment> replacement;
+    if (staged_base) {
+      // Old files of other bases first, then renames over the first one's
+      // names: a crash in between leaves what finish_swap() completes.
+      SwapIntent intent{staged_base, old_bases};
+      intent.staged_base.reset();
+      intent.old_bases.erase(intent.old_bases.begin());
+      if (auto r = finish_swap(intent); !r) return r;
+      step(SwapStep::old_removed);
+      if (auto r = finish_swap(SwapIntent{staged_base, {}}); !r) return r;
+      replacement = std::make_shared<Segment>(dir_, *staged_base, files_);
+      if (auto r = replacement->load(false, config_.index_interval_bytes); !r) return r;
+    } else {
+      if (auto r = finish_swap(SwapIntent{std::nullopt, old_bases}); !r) return r;
+      step(SwapStep::old_removed);
+    }
+    step(SwapStep::renamed);
+    for (int64_t base : old_bases) segments_.erase(base);
+    if (replacement) segments_.emplace(*staged_base, std::move(replacement));
+  }
+  if (auto r = fs_.sync_directory(dir_); !r) return r;
+  if (auto r = fs_.remove(intent_path); !r) return r;
+  if (auto r = fs_.sync_directory(dir_); !r) return r;
+  if (auto r = discard_stage(); !r) return r;
+  step(SwapStep::done);
+  return {};
 }
 
 Result<void> LogImpl::close() {
@@ -576,6 +807,20 @@ Result<void> Log::flush() { return impl_->flush_until(impl_->log_end_offset_.loa
 bool Log::flush_due(int64_t now_ms) const { return impl_->flush_due(now_ms); }
 Result<void> Log::truncate_to(int64_t offset) { return impl_->truncate_to(offset); }
 Result<void> Log::advance_log_start_offset(int64_t offset) { return impl_->advance_log_start_offset(offset); }
+Result<int> Log::apply_retention(int64_t now_ms, int64_t upper_bound) {
+  return impl_->apply_retention(now_ms, upper_bound);
+}
+std::vector<SegmentInfo> Log::segments() const { return impl_->segments(); }
+int64_t Log::cleaner_checkpoint() const { return impl_->cleaner_checkpoint_.load(); }
+void Log::set_cleaner_checkpoint(int64_t offset) { impl_->cleaner_checkpoint_ = offset; }
+Result<std::unique_ptr<Segment>> Log::stage_segment(int64_t base_offset, int64_t now_ms) {
+  return impl_->stage_segment(base_offset, now_ms);
+}
+Result<void> Log::swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                        const std::function<void(SwapStep)>& on_step) {
+  return impl_->swap_cleaned_segments(old_bases, staged_base, on_step);
+}
+std::map<int64_t, int64_t> Log::producer_last_offsets() const { return impl_->producer_last_offsets(); }
 LeaderEpochCache& Log::leader_epochs() { return impl_->epochs_; }
 void Log::expire_producers(int64_t now_ms) { impl_->expire_producers(now_ms); }
 const ProducerStateManager& Log::producer_state() const { return impl_->producers_; }

@@ -11,10 +11,13 @@
 // and coalesces concurrent callers into shared fsyncs (group commit).
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "protocol/result.h"
 #include "storage/file.h"
@@ -27,6 +30,7 @@ namespace runnel::storage {
 
 class FileHandleCache;
 class LogImpl;
+class Segment;
 
 struct AppendInfo {
   int64_t first_offset = -1;
@@ -39,6 +43,18 @@ struct AppendInfo {
   // was written; the offsets are the original batch's.
   bool duplicate = false;
 };
+
+// A segment as the cleaner and retention see it.
+struct SegmentInfo {
+  int64_t base_offset;
+  int64_t next_offset;    // one past its last offset; base_offset when empty
+  uint64_t size;          // bytes
+  int64_t max_timestamp;  // largest record timestamp, -1 if empty
+};
+
+// Where the cleaner is when swap_cleaned_segments() runs (test hooks that
+// stop the process at each step).
+enum class SwapStep { staged, committed, old_removed, renamed, done };
 
 struct TimestampAndOffset {
   int64_t timestamp;
@@ -63,6 +79,7 @@ struct LogOpenOptions {
   // bytes after it are validated on open unless clean_shutdown.
   int64_t recovery_point = 0;
   int64_t log_start_offset = 0;     // from log-start-offset-checkpoint
+  int64_t cleaner_checkpoint = 0;   // from cleaner-offset-checkpoint
   bool clean_shutdown = false;
 };
 
@@ -132,6 +149,40 @@ class Log {
   // Moves the log start offset forward to `offset` (<= log end offset) and
   // deletes segments lying wholly below it.
   Result<void> advance_log_start_offset(int64_t offset);
+
+  // Retention, for cleanup.policy "delete" (a no-op otherwise): deletes the
+  // oldest segments while their newest record is older than retention.ms
+  // (against `now_ms`) or the log is larger than retention.bytes, and moves
+  // the log start offset to the first kept segment. Only segments wholly
+  // below `upper_bound` (the high watermark) go. When every segment goes,
+  // an empty active segment is rolled first at the log end. Returns the
+  // number of segments deleted.
+  Result<int> apply_retention(int64_t now_ms, int64_t upper_bound);
+
+  // Every segment, oldest first; the last is the active one.
+  std::vector<SegmentInfo> segments() const;
+
+  // The cleaner's progress: offsets below it were compacted (the first
+  // dirty offset). Persisted by LogManager in cleaner-offset-checkpoint.
+  int64_t cleaner_checkpoint() const;
+  void set_cleaner_checkpoint(int64_t offset);
+  // A new, empty segment in the cleaner's staging directory (emptied
+  // first), written through the log's file system; seal and flush it, drop
+  // it, then pass its base to swap_cleaned_segments().
+  Result<std::unique_ptr<Segment>> stage_segment(int64_t base_offset, int64_t now_ms);
+  // Replaces the sealed segments `old_bases` (consecutive, oldest first) by
+  // the segment staged in cleaning_dir() with base `staged_base` (already
+  // sealed and fsynced), or by nothing when `staged_base` is nullopt. Crash
+  // safe: an intent file written atomically is the commit point; a crash
+  // before it leaves the old segments (the stage is discarded at open), a
+  // crash after it is completed at open. Errc::cleaner_aborted when a segment
+  // changed meanwhile (retention, truncation); the stage is then discarded.
+  // `on_step`, if set, is called after each step.
+  Result<void> swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                     const std::function<void(SwapStep)>& on_step = {});
+  // For each idempotent producer, the last offset of its last batch: the
+  // cleaner keeps those batches so the producer state can be rebuilt.
+  std::map<int64_t, int64_t> producer_last_offsets() const;
 
   LeaderEpochCache& leader_epochs();
   // Forgets idempotent producers idle for producer_id_expiration_ms.

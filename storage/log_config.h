@@ -20,6 +20,18 @@ struct LogConfig {
   // Broker-wide producer.id.expiration.ms: idle producers' state is dropped.
   int64_t producer_id_expiration_ms = 86400000;
 
+  // Retention (cleanup.policy contains "delete"): whole segments go once
+  // their newest record is older than retention_ms, or while the log is
+  // larger than retention_bytes. -1 = no limit.
+  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // retention.ms
+  int64_t retention_bytes = -1;                          // retention.bytes
+  bool cleanup_delete = true;   // cleanup.policy contains "delete"
+  bool cleanup_compact = false; // cleanup.policy contains "compact"
+  // Compaction (cleanup.policy contains "compact").
+  int64_t delete_retention_ms = 86400000;  // delete.retention.ms: tombstones kept at least this long
+  int64_t min_compaction_lag_ms = 0;       // min.compaction.lag.ms: newer records stay uncompacted
+  double min_cleanable_dirty_ratio = 0.5;  // min.cleanable.dirty.ratio
+
   bool durable() const { return flush_interval_messages <= 1; }
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Per-log-dir offset checkpoints (recovery-point-offset-checkpoint,
-// log-start-offset-checkpoint, replication-offset-checkpoint), Kafka's text
+// log-start-offset-checkpoint, cleaner-offset-checkpoint,
+// replication-offset-checkpoint), Kafka's text
 // format:
 //   0                          (version)
 //   N                          (count)
@@ -21,6 +22,7 @@ using OffsetMap = std::map<TopicPartition, int64_t>;
 
 inline constexpr const char* kRecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
 inline constexpr const char* kLogStartOffsetCheckpoint = "log-start-offset-checkpoint";
+inline constexpr const char* kCleanerOffsetCheckpoint = "cleaner-offset-checkpoint";
 
 // A missing file reads as empty; a malformed one is Errc::bad_checkpoint.
 Result<OffsetMap> read_offset_checkpoint(FileSystem& fs, const std::string& path);
