@@ -228,7 +228,9 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
           protocol::BatchOptions options;
           options.base_offset = header.base_offset;
           options.partition_leader_epoch = header.partition_leader_epoch;
-          options.compression = header.compression();
+          // An emptied batch is written uncompressed, as Kafka does (clients
+          // such as librdkafka cannot decompress an empty body).
+          options.compression = kept.empty() ? protocol::CompressionType::none : header.compression();
           options.timestamp_type = header.timestamp_type();
           options.producer_id = header.producer_id;
           options.producer_epoch = header.producer_epoch;

@@ -18,8 +18,8 @@
 //     is copied byte for byte; one that loses some is rebuilt with the same
 //     base offset, last offset delta, producer id, epoch, base sequence,
 //     attributes and codec; one that loses all is dropped, unless it is the
-//     last batch of an idempotent producer, which stays as an empty batch so
-//     the producer state can be rebuilt from the log. Control batches and
+//     last batch of an idempotent producer, which stays as an empty (and
+//     uncompressed) batch so the producer state can be rebuilt from the log. Control batches and
 //     keyless records: control batches are copied, keyless records (only
 //     possible from before the topic became compacted) are dropped;
 //  3. swaps each group's new segment in with Log::swap_cleaned_segments

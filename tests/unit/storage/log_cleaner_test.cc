@@ -220,7 +220,7 @@ TEST_CASE("the cleaner keeps batch metadata and each idempotent producer's last 
   auto log = harness.open(config);
   // Producer 7 writes "a" twice; its last batch is then overwritten by producer 8.
   runnel::test::append(*log, batch_of({{"a", "1"}, {"b", "1"}}, 100, protocol::CompressionType::none, 7, 0), 100);
-  runnel::test::append(*log, batch_of({{"a", "2"}}, 101, protocol::CompressionType::none, 7, 2), 101);
+  runnel::test::append(*log, batch_of({{"a", "2"}}, 101, protocol::CompressionType::gzip, 7, 2), 101);
   for (int i = 0; i < 40; ++i)
     runnel::test::append(*log, batch_of({{"a", "p8-" + std::to_string(i)}, {"c", std::string(60, 'c')}}, 102,
                                         protocol::CompressionType::gzip, 8, 2 * i),
@@ -241,6 +241,7 @@ TEST_CASE("the cleaner keeps batch metadata and each idempotent producer's last 
   CHECK(headers[0].base_sequence == 0);
   CHECK(headers[1].base_offset == 2);
   CHECK(headers[1].records_count == 0);
+  CHECK(headers[1].compression() == protocol::CompressionType::none);  // as Kafka writes empty batches
   CHECK(headers[1].producer_id == 7);
   CHECK(headers[1].base_sequence == 2);
   for (const auto& h : headers)
@@ -257,7 +258,7 @@ TEST_CASE("the cleaner keeps batch metadata and each idempotent producer's last 
     if (name.ends_with(".snapshot")) std::filesystem::remove(harness.path(name));
   harness.cache().forget_prefix(harness.dir() + "/");
   log = harness.open(config, 0, false);
-  auto again = batch_of({{"a", "2"}}, 101, protocol::CompressionType::none, 7, 2);
+  auto again = batch_of({{"a", "2"}}, 101, protocol::CompressionType::gzip, 7, 2);
   auto retry = log->append_as_leader(again, 0, 300);
   REQUIRE(retry);
   CHECK(retry->duplicate);
