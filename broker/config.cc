@@ -1,5 +1,6 @@
 #include "broker/config.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace runnel::broker {
@@ -14,7 +15,23 @@ const std::map<std::string, std::string>& aliases() {
   return map;
 }
 
+// Kafka's precedence: log.retention.ms, else .minutes, else .hours; any
+// negative value means no limit (-1).
+int64_t retention_ms(const std::map<std::string, std::string>& values) {
+  int64_t ms = 0;
+  if (auto it = values.find("log.retention.ms"); it != values.end()) ms = parse_long(it->second);
+  else if (auto it = values.find("log.retention.minutes"); it != values.end()) ms = parse_long(it->second) * 60 * 1000;
+  else ms = parse_long(values.at("log.retention.hours")) * 3600 * 1000;
+  return ms < 0 ? -1 : ms;
+}
+
 }  // namespace
+
+void set_cleanup_policy(std::string_view policy, storage::LogConfig& log) {
+  const auto items = parse_list(policy);
+  log.cleanup_delete = std::find(items.begin(), items.end(), "delete") != items.end();
+  log.cleanup_compact = std::find(items.begin(), items.end(), "compact") != items.end();
+}
 
 const std::vector<ConfigDef>& broker_config_defs() {
   static const std::vector<ConfigDef> defs{
@@ -46,6 +63,14 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"log.retention.bytes", T::long_type, "-1", -1},
       {"log.retention.check.interval.ms", T::long_type, "300000", 1},
       {"log.cleanup.policy", T::list_type, "delete", INT64_MIN, INT64_MAX, {"delete", "compact"}},
+      {"log.cleaner.enable", T::bool_type, "true"},
+      {"log.cleaner.backoff.ms", T::long_type, "15000", 0},
+      {"log.cleaner.dedupe.buffer.size", T::long_type, "134217728", 1048576},
+      {"log.cleaner.io.max.bytes.per.second", T::double_type, "1.7976931348623157E308", 1},
+      {"log.cleaner.io.buffer.size", T::int_type, "524288", 1, kIntMax},
+      {"log.cleaner.delete.retention.ms", T::long_type, "86400000", 0},
+      {"log.cleaner.min.compaction.lag.ms", T::long_type, "0", 0},
+      {"log.cleaner.min.cleanable.ratio", T::double_type, "0.5", 0, 1},
       {"log.message.timestamp.type", T::string_type, "CreateTime", INT64_MIN, INT64_MAX, {"CreateTime", "LogAppendTime"}},
       {"compression.type", T::string_type, "producer", INT64_MIN, INT64_MAX,
        {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}},
@@ -149,6 +174,18 @@ BrokerConfig make_broker_config(const Properties& props) {
   log.flush_interval_messages = parse_long(get("log.flush.interval.messages"));
   if (has("log.flush.interval.ms")) log.flush_interval_ms = parse_long(get("log.flush.interval.ms"));
   log.producer_id_expiration_ms = parse_long(get("producer.id.expiration.ms"));
+  log.retention_ms = retention_ms(config.values);
+  log.retention_bytes = parse_long(get("log.retention.bytes"));
+  set_cleanup_policy(get("log.cleanup.policy"), log);
+  log.delete_retention_ms = parse_long(get("log.cleaner.delete.retention.ms"));
+  log.min_compaction_lag_ms = parse_long(get("log.cleaner.min.compaction.lag.ms"));
+  log.min_cleanable_dirty_ratio = parse_double(get("log.cleaner.min.cleanable.ratio"));
+  config.log_retention_check_interval_ms = parse_long(get("log.retention.check.interval.ms"));
+  config.log_cleaner_enable = parse_bool(get("log.cleaner.enable"));
+  config.log_cleaner_backoff_ms = parse_long(get("log.cleaner.backoff.ms"));
+  config.log_cleaner_dedupe_buffer_size = parse_long(get("log.cleaner.dedupe.buffer.size"));
+  config.log_cleaner_io_max_bytes_per_second = parse_double(get("log.cleaner.io.max.bytes.per.second"));
+  config.log_cleaner_io_buffer_size = static_cast<int32_t>(parse_long(get("log.cleaner.io.buffer.size")));
   config.producer_id_expiration_check_interval_ms = parse_long(get("producer.id.expiration.check.interval.ms"));
   config.transactional_id_expiration_ms = parse_long(get("transactional.id.expiration.ms"));
   config.transactional_id_cleanup_interval_ms =

@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/config_def.h"
@@ -57,6 +58,13 @@ struct BrokerConfig {
   int64_t producer_id_expiration_check_interval_ms = 600000;
   int64_t transactional_id_expiration_ms = 604800000;
   int64_t transactional_id_cleanup_interval_ms = 3600000;
+  // Retention and the log cleaner (compaction); per-topic settings are in `log`.
+  int64_t log_retention_check_interval_ms = 300000;
+  bool log_cleaner_enable = true;
+  int64_t log_cleaner_backoff_ms = 15000;                // idle cleaner looks for work this often
+  int64_t log_cleaner_dedupe_buffer_size = 134217728;    // bytes of the key -> offset map
+  double log_cleaner_io_max_bytes_per_second = 1.7976931348623157E308;  // cleaner read + write throttle
+  int32_t log_cleaner_io_buffer_size = 524288;           // bytes of the cleaner's read and write buffers
   // Topic-level defaults (segment.bytes <- log.segment.bytes, ...).
   storage::LogConfig log;
 
@@ -70,6 +78,10 @@ const std::vector<ConfigDef>& broker_config_defs();
 
 // Validates and interprets `props`; throws ConfigError on a bad value.
 BrokerConfig make_broker_config(const Properties& props);
+
+// Sets log.cleanup_delete / cleanup_compact from a cleanup.policy list
+// (precondition: it passed the key's check).
+void set_cleanup_policy(std::string_view policy, storage::LogConfig& log);
 
 // Parses "NAME://host:port" lists; throws ConfigError naming `key`.
 std::vector<Listener> parse_listeners(const std::string& key, const std::string& value);

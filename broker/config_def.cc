@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 namespace runnel::broker {
@@ -35,7 +36,11 @@ std::optional<std::string> ConfigDef::check(std::string_view value) const {
       std::string s(value);
       char* end = nullptr;
       double d = std::strtod(s.c_str(), &end);
-      if (s.empty() || end != s.c_str() + s.size()) return "not a number";
+      if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(d)) return "not a number";
+      if (max == INT64_MAX) {  // no upper bound: up to Double.MAX_VALUE, as Kafka's defaults use
+        if (d < static_cast<double>(min)) return "must be at least " + std::to_string(min);
+        return std::nullopt;
+      }
       if (d < static_cast<double>(min) || d > static_cast<double>(max))
         return "must be between " + std::to_string(min) + " and " + std::to_string(max);
       return std::nullopt;

@@ -20,6 +20,9 @@ const std::vector<TopicConfigDef>& topic_config_defs() {
       {{"retention.ms", T::long_type, std::nullopt, -1}, "log.retention.ms"},
       {{"retention.bytes", T::long_type, std::nullopt, -1}, "log.retention.bytes"},
       {{"cleanup.policy", T::list_type, std::nullopt, INT64_MIN, INT64_MAX, {"delete", "compact"}}, "log.cleanup.policy"},
+      {{"delete.retention.ms", T::long_type, std::nullopt, 0}, "log.cleaner.delete.retention.ms"},
+      {{"min.compaction.lag.ms", T::long_type, std::nullopt, 0}, "log.cleaner.min.compaction.lag.ms"},
+      {{"min.cleanable.dirty.ratio", T::double_type, std::nullopt, 0, 1}, "log.cleaner.min.cleanable.ratio"},
       {{"compression.type", T::string_type, std::nullopt, INT64_MIN, INT64_MAX,
         {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}},
        "compression.type"},
@@ -51,12 +54,7 @@ std::optional<std::string> effective_topic_config(const BrokerConfig& broker, co
   const TopicConfigDef* d = find_topic_def(key);
   if (!d) return std::nullopt;
   if (key == "segment.ms") return std::to_string(broker.log.segment_ms);
-  if (key == "retention.ms") {
-    if (auto it = broker.values.find("log.retention.ms"); it != broker.values.end()) return it->second;
-    if (auto it = broker.values.find("log.retention.minutes"); it != broker.values.end())
-      return std::to_string(parse_long(it->second) * 60 * 1000);
-    return std::to_string(parse_long(broker.values.at("log.retention.hours")) * 3600 * 1000);
-  }
+  if (key == "retention.ms") return std::to_string(broker.log.retention_ms);  // log.retention.ms|minutes|hours
   if (key == "flush.ms" && !broker.values.count("log.flush.interval.ms")) return std::to_string(INT64_MAX);
   if (auto it = broker.values.find(d->broker_key); it != broker.values.end()) return it->second;
   return std::nullopt;
@@ -110,6 +108,13 @@ storage::LogConfig make_log_config(const BrokerConfig& broker, const TopicConfig
   number("max.message.bytes", log.max_message_bytes);
   number("flush.messages", log.flush_interval_messages);
   number("flush.ms", log.flush_interval_ms);
+  number("retention.ms", log.retention_ms);  // -1 (unlimited) is its minimum
+  number("retention.bytes", log.retention_bytes);
+  if (auto it = overrides.find("cleanup.policy"); it != overrides.end()) set_cleanup_policy(it->second, log);
+  number("delete.retention.ms", log.delete_retention_ms);
+  number("min.compaction.lag.ms", log.min_compaction_lag_ms);
+  if (auto it = overrides.find("min.cleanable.dirty.ratio"); it != overrides.end())
+    log.min_cleanable_dirty_ratio = parse_double(it->second);
   return log;
 }
 
