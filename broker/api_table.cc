@@ -9,7 +9,7 @@ const std::vector<ApiEntry>& api_table() {
   static const std::vector<ApiEntry> table{
       produce_api(),          fetch_api(),         list_offsets_api(),   metadata_api(),
       find_coordinator_api(), api_versions_api(),  create_topics_api(),  delete_topics_api(),
-      describe_configs_api(), alter_configs_api(), incremental_alter_configs_api(),
+      delete_records_api(),   describe_configs_api(), alter_configs_api(), incremental_alter_configs_api(),
       join_group_api(),       sync_group_api(),    heartbeat_api(),      leave_group_api(),
       offset_commit_api(),    offset_fetch_api(),  describe_groups_api(), list_groups_api(),
       delete_groups_api(),    init_producer_id_api(),

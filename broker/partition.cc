@@ -4,6 +4,8 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "storage/errc.h"
+
 namespace runnel::broker {
 
 Partition::Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> log, asio::thread_pool& disk_pool)
@@ -48,6 +50,16 @@ asio::awaitable<Result<void>> Partition::wait_durable(int64_t offset) {
   auto [ec] = co_await asio::async_initiate<decltype(token), void(std::error_code)>(initiation, token);
   if (ec) co_return fail(ec);
   co_return Result<void>{};
+}
+
+Partition::DeleteRecordsResult Partition::delete_records_before(int64_t offset) {
+  using protocol::ErrorCode;
+  if (!log_->config().cleanup_delete) return {ErrorCode::policy_violation};
+  const int64_t high_watermark = this->high_watermark();
+  if (offset == kDeleteToHighWatermark) offset = high_watermark;
+  if (offset < 0 || offset > high_watermark) return {ErrorCode::offset_out_of_range};
+  if (auto moved = log_->advance_log_start_offset(offset); !moved) return {storage::to_kafka_error(moved.error())};
+  return {ErrorCode::none, log_->log_start_offset()};
 }
 
 void Partition::schedule_flush() {

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <vector>
 
+#include "protocol/error_code.h"
 #include "protocol/result.h"
 #include "storage/log.h"
 #include "storage/topic_partition.h"
@@ -40,6 +41,20 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // moves; returns an id for remove_waiter().
   uint64_t add_waiter(std::function<void()> wake);
   void remove_waiter(uint64_t id);
+
+  // DeleteRecords: moves the log start offset up to `offset` (kDeleteToHighWatermark:
+  // the high watermark), deleting the segments wholly below it, and returns
+  // the new log start offset (the low watermark). An offset below the log
+  // start changes nothing. OFFSET_OUT_OF_RANGE above the high watermark or
+  // below 0; POLICY_VIOLATION when cleanup.policy lacks "delete" (as Kafka).
+  // Blocking (segment deletion, perhaps a roll): call it on the disk pool.
+  // The new log start is durable only once LogManager checkpoints it.
+  static constexpr int64_t kDeleteToHighWatermark = -1;
+  struct DeleteRecordsResult {
+    protocol::ErrorCode error = protocol::ErrorCode::none;
+    int64_t low_watermark = -1;  // -1 on error
+  };
+  DeleteRecordsResult delete_records_before(int64_t offset);
 
   // A flush requested by the flush policy (page-cache mode, flush.ms).
   void flush_in_background();

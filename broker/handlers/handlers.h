@@ -12,6 +12,7 @@ ApiEntry metadata_api();
 ApiEntry find_coordinator_api();
 ApiEntry create_topics_api();
 ApiEntry delete_topics_api();
+ApiEntry delete_records_api();
 ApiEntry describe_configs_api();
 ApiEntry alter_configs_api();
 ApiEntry incremental_alter_configs_api();

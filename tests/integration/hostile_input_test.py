@@ -31,7 +31,7 @@ REQUEST_MAX = 1048576      # socket.request.max.bytes
 MESSAGE_MAX = 65536        # message.max.bytes
 # The ranges runneld must advertise (the runneld spec; kafka-compat.md §1.2-1.3). Update with the spec.
 SPEC_RANGES = {0: (0, 7), 1: (4, 11), 2: (0, 5), 3: (0, 8), 10: (0, 2), 18: (0, 3), 19: (0, 4), 20: (0, 3),
-               32: (0, 2), 33: (0, 2), 44: (0, 1)}
+               21: (0, 2), 32: (0, 2), 33: (0, 2), 44: (0, 1)}
 DATA_TOPIC, RAW_TOPIC = "hostile-data", "hostile-raw"
 CLOSE_TIMEOUT = 5.0
 

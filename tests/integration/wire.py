@@ -15,6 +15,7 @@ import zlib
 API_PRODUCE, API_FETCH, API_LIST_OFFSETS, API_METADATA = 0, 1, 2, 3
 API_API_VERSIONS, API_CREATE_TOPICS = 18, 19
 API_ALTER_CONFIGS, API_INCREMENTAL_ALTER_CONFIGS = 33, 44
+API_DELETE_RECORDS = 21
 NONE, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, UNSUPPORTED_VERSION, INVALID_RECORD = 0, 2, 10, 35, 87
 UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG, INVALID_REQUEST = 3, 40, 42
 RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
@@ -201,6 +202,18 @@ def produce_request(version, correlation_id, topic, partition, records, acks=-1,
     return request(API_PRODUCE, version, correlation_id, body)
 
 
+def delete_records_request(version, correlation_id, topics, timeout_ms=10000):
+    """DeleteRecords v0-v2 (v2 flexible); topics: [(name, [(partition, offset)])]."""
+    flexible = version >= 2
+    text = compact_string if flexible else string
+    seq = compact_array if flexible else array
+    tags = uvarint(0) if flexible else b""
+    body = seq([text(name) + seq([i32(p) + i64(o) + tags for p, o in partitions]) + tags
+                for name, partitions in topics])
+    body += i32(timeout_ms) + tags
+    return request(API_DELETE_RECORDS, version, correlation_id, body, flexible=flexible)
+
+
 # --- decoding -------------------------------------------------------------------------
 
 class Reader:
@@ -319,6 +332,36 @@ def parse_alter_configs_response(body, flexible):
         r.skip_tags()
     if not r.done():
         raise ProtocolError(f"AlterConfigs response has {len(body) - r.pos} bytes left over")
+    return out
+
+
+def parse_delete_records_response(body, version):
+    """{(topic, partition): (error_code, low_watermark)} of a DeleteRecords v0-v2 response."""
+    flexible = version >= 2
+    r = Reader(body)
+    if flexible:
+        r.skip_tags()  # response header v1
+    text = r.compact_string if flexible else r.string
+    seq = r.compact_array if flexible else r.array
+    out = {}
+
+    def partition(topic):
+        index, low_watermark, error = r.i32(), r.i64(), r.i16()
+        if flexible:
+            r.skip_tags()
+        out[(topic, index)] = (error, low_watermark)
+
+    def topic():
+        name = text()
+        seq(lambda: partition(name))
+        if flexible:
+            r.skip_tags()
+    r.i32()  # throttle_time_ms
+    seq(topic)
+    if flexible:
+        r.skip_tags()
+    if not r.done():
+        raise ProtocolError(f"DeleteRecords v{version} response has {len(body) - r.pos} bytes left over")
     return out
 
 
