@@ -6,7 +6,8 @@ AdminQueue::AdminQueue(KafkaClient& client, rd_kafka_admin_op_t op)
     : client(client), queue(rd_kafka_queue_new(client.get())), options(rd_kafka_AdminOptions_new(client.get(), op)) {
   char errstr[256];
   rd_kafka_AdminOptions_set_request_timeout(options, client.timeout_ms(), errstr, sizeof errstr);
-  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS)
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
+      op == RD_KAFKA_ADMIN_OP_DELETERECORDS)
     rd_kafka_AdminOptions_set_operation_timeout(options, client.timeout_ms(), errstr, sizeof errstr);
 }
 

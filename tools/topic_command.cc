@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tools/admin.h"
+#include "tools/delete_records_command.h"
 #include "tools/kafka_client.h"
 #include "tools/partition_offsets.h"
 #include "tools/text_encoding.h"
@@ -196,7 +197,8 @@ void alter_topic_config(const ClientOptions& options, const AlterOptions& alter)
 }  // namespace
 
 void add_topic_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
-  CLI::App* topic = app.add_subcommand("topic", "Create, list, describe, reconfigure and delete topics");
+  CLI::App* topic =
+      app.add_subcommand("topic", "Create, list, describe, reconfigure and delete topics, and delete records");
   topic->require_subcommand(1);
   topic->footer("Example:\n  runnel topic create orders --partitions 6 --config retention.ms=86400000");
 
@@ -236,6 +238,8 @@ void add_topic_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
       ->allow_extra_args(false);
   a->footer("Example:\n  runnel topic alter-config orders --set retention.ms=86400000 --delete segment.bytes");
   a->callback([client, alter] { alter_topic_config(*client, *alter); });
+
+  add_delete_records_command(*topic, client);
 }
 
 }  // namespace runnel::tools

@@ -1,5 +1,5 @@
 #pragma once
-// `runnel topic create|list|describe|alter-config|delete`, through librdkafka's Admin API.
+// `runnel topic create|list|describe|alter-config|delete|delete-records`, through librdkafka's Admin API.
 //  - create NAME [--partitions N] [--replication-factor R] [--config k=v]...
 //    (-1, the default, takes the broker's num.partitions / default.replication.factor)
 //  - list: one line per topic: name, partition count, replication factor
@@ -8,6 +8,7 @@
 //  - alter-config NAME [--set k=v]... [--delete k]...: DescribeConfigs, then
 //    AlterConfigs with the whole new set of overrides
 //  - delete NAME
+//  - delete-records NAME --partition P --before OFFSET (tools/delete_records_command.h)
 // Failures (unreachable brokers, unknown topic, a broker error) are one line
 // on stderr and exit status 1.
 

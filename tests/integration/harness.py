@@ -702,16 +702,17 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def read_to_end(bootstrap, topic, timeout=30):
-    """Every record of `topic` from offset 0 to the end of each partition, read with confluent-kafka
-    (assign, no group): a list of (partition, offset, key, value) in each partition's order, and
-    the partition count. Fails the check if a partition's end is not reached within `timeout`."""
+def read_to_end(bootstrap, topic, timeout=30, start=0):
+    """Every record of `topic` from offset `start` (confluent_kafka.OFFSET_BEGINNING: the log start)
+    to the end of each partition, read with confluent-kafka (assign, no group): a list of
+    (partition, offset, key, value) in each partition's order, and the partition count. Fails the
+    check if a partition's end is not reached within `timeout`."""
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "runnel-it-reader", "enable.partition.eof": True,
                   "enable.auto.commit": False})
     try:
         partitions = c.list_topics(topic, timeout=10).topics[topic].partitions
-        c.assign([TopicPartition(topic, p, 0) for p in partitions])
+        c.assign([TopicPartition(topic, p, start) for p in partitions])
         records, eofs = [], set()
         deadline = time.monotonic() + timeout
         while len(eofs) < len(partitions) and time.monotonic() < deadline:
