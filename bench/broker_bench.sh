@@ -23,33 +23,8 @@ runneld=build/release/broker/runneld
 bench=build/release/bench/runnel-bench
 ticks=$(getconf CLK_TCK)
 
-broker_pid=
-stop_broker() {
-  if [[ -n "$broker_pid" ]] && kill -0 "$broker_pid" 2>/dev/null; then
-    kill -TERM "$broker_pid"
-    wait "$broker_pid" || echo "runneld exited with status $? after SIGTERM" >&2
-  fi
-  broker_pid=
-}
+source bench/broker_lib.sh
 trap 'stop_broker; rm -rf "$dir"/data-*' EXIT
-
-start_broker() {  # mode, extra runneld args...
-  local mode=$1; shift
-  rm -rf "$dir/data-$mode"
-  "$runneld" config/runneld.properties --override "log.dirs=$dir/data-$mode" \
-      --override listeners=PLAINTEXT://127.0.0.1:0 "$@" 2>"$dir/runneld-$mode.log" &
-  broker_pid=$!
-  port=
-  for _ in $(seq 100); do
-    port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/runneld-$mode.log" | head -1 | cut -d: -f2 || true)
-    [[ -n "$port" ]] && return
-    kill -0 "$broker_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "runneld did not start; its log:" >&2
-  cat "$dir/runneld-$mode.log" >&2
-  exit 1
-}
 
 broker_cpu() {  # user + system seconds of the broker so far (fields 14 and 15 of /proc/<pid>/stat)
   sed 's/^.*) //' "/proc/$broker_pid/stat" | awk -v t="$ticks" '{ printf "%.2f", ($12 + $13) / t }'

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "broker/controller.h"
+#include "broker/log_cleaner_thread.h"
 #include "broker/logging.h"
 #include "broker/metadata_store.h"
 #include "broker/replica_manager.h"
@@ -37,6 +38,7 @@ struct Broker::State {
   std::unique_ptr<group::GroupCoordinator> groups;
   std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<BrokerServices> services;
+  std::unique_ptr<LogCleanerThread> cleaner;
 };
 
 namespace {
@@ -87,6 +89,7 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   s.controller = std::make_unique<Controller>(s.config, *s.metadata, *s.replicas);
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
   s.producer_ids = std::make_unique<ProducerIdManager>(*s.metadata);
+  s.cleaner = std::make_unique<LogCleanerThread>(s.config, *s.replicas);
   s.services = std::make_unique<BrokerServices>(BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas,
                                                                *s.controller, *s.groups, *s.producer_ids,
                                                                s.disk_pool, s.logs->cluster_id(), "", 0});
@@ -134,6 +137,20 @@ int Broker::run() {
                  log_exception);
 
   asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);
+  // Retention and the cleaner cover every partition, not only those used
+  // since the start: open them all in the background.
+  asio::post(s.disk_pool, [&] { s.replicas->open_all(s.metadata->topics()); });
+  asio::co_spawn(s.io, every(s.config.log_retention_check_interval_ms,
+                             [&] {
+                               asio::post(s.disk_pool, [&] {
+                                 s.replicas->open_all(s.metadata->topics());
+                                 if (s.replicas->apply_retention(BrokerServices::now_ms()) == 0) return;
+                                 if (auto r = s.logs->write_checkpoints(); !r)
+                                   log_error("storage", "writing checkpoints failed: " + r.error().message());
+                               });
+                             }),
+                 log_exception);
+  s.cleaner->start();
   asio::co_spawn(s.io, every(s.config.transactional_id_cleanup_interval_ms,
                              [&] {
                                auto expired = s.metadata->expire_transactional_ids(
@@ -161,6 +178,7 @@ int Broker::run() {
   for (int i = 1; i < s.config.num_network_threads; ++i) threads.emplace_back([&] { s.io.run(); });
   s.io.run();
   for (auto& t : threads) t.join();
+  s.cleaner->stop();
   s.disk_pool.join();
   auto result = s.logs->shutdown();
   if (!result) {

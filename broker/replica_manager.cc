@@ -9,8 +9,12 @@ ReplicaManager::ReplicaManager(const BrokerConfig& config, storage::LogManager& 
     : config_(config), logs_(logs), disk_pool_(disk_pool) {}
 
 Result<std::shared_ptr<Partition>> ReplicaManager::partition(const TopicMetadata& topic, int32_t partition) {
-  storage::TopicPartition tp{topic.name, partition};
   std::lock_guard lock(mutex_);
+  return partition_locked(topic, partition);
+}
+
+Result<std::shared_ptr<Partition>> ReplicaManager::partition_locked(const TopicMetadata& topic, int32_t partition) {
+  storage::TopicPartition tp{topic.name, partition};
   if (auto it = partitions_.find(tp); it != partitions_.end()) return it->second;
   auto log_config = make_log_config(config_, topic.configs);
   auto log = logs_.get_or_create(tp, log_config);
@@ -60,12 +64,44 @@ void ReplicaManager::flush_due(int64_t now_ms) {
 }
 
 void ReplicaManager::expire_producers(int64_t now_ms) {
+  for (auto& partition : partitions()) partition->log().expire_producers(now_ms);
+}
+
+std::vector<std::shared_ptr<Partition>> ReplicaManager::partitions() {
+  std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Partition>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [tp, partition] : partitions_) all.push_back(partition);
+  all.reserve(partitions_.size());
+  for (auto& [tp, partition] : partitions_) all.push_back(partition);
+  return all;
+}
+
+void ReplicaManager::open_all(const std::vector<TopicMetadata>& topics) {
+  for (const auto& topic : topics)
+    for (int32_t p = 0; p < topic.partitions; ++p) {
+      std::lock_guard lock(mutex_);
+      // Only existing logs: a topic deleted since `topics` was read stays deleted.
+      if (!logs_.contains(storage::TopicPartition{topic.name, p})) continue;
+      if (auto opened = partition_locked(topic, p); !opened)
+        log_error("storage", "cannot open " + topic.name + "-" + std::to_string(p) + ": " + opened.error().message());
+    }
+}
+
+int ReplicaManager::apply_retention(int64_t now_ms) {
+  int deleted = 0;
+  for (auto& partition : partitions()) {
+    auto result = partition->log().apply_retention(now_ms, partition->high_watermark());
+    if (!result) {
+      log_error("storage", "retention of " + partition->topic_partition().dir_name() +
+                               " failed: " + result.error().message());
+      continue;
+    }
+    if (*result > 0)
+      log_info("storage", "retention deleted " + std::to_string(*result) + " segment(s) of " +
+                              partition->topic_partition().dir_name() + "; log start offset " +
+                              std::to_string(partition->log().log_start_offset()));
+    deleted += *result;
   }
-  for (auto& partition : all) partition->log().expire_producers(now_ms);
+  return deleted;
 }
 
 }  // namespace runnel::broker

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "broker/config.h"
 #include "broker/partition.h"
@@ -30,8 +31,18 @@ class ReplicaManager {
   void flush_due(int64_t now_ms);
   // Forgets idempotent producers idle longer than producer.id.expiration.ms.
   void expire_producers(int64_t now_ms);
+  // Opens every partition of `topics`: retention and the cleaner also cover
+  // logs nobody has used since the start. Failures are logged and skipped.
+  void open_all(const std::vector<TopicMetadata>& topics);
+  // Retention (storage::Log::apply_retention) of every open partition, below
+  // its high watermark; returns the number of segments deleted. Blocking.
+  int apply_retention(int64_t now_ms);
+  // The open partitions.
+  std::vector<std::shared_ptr<Partition>> partitions();
 
  private:
+  Result<std::shared_ptr<Partition>> partition_locked(const TopicMetadata& topic, int32_t partition);  // mutex_ held
+
   const BrokerConfig& config_;
   storage::LogManager& logs_;
   asio::thread_pool& disk_pool_;

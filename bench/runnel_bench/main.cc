@@ -33,6 +33,9 @@ CLI::App* add_produce(CLI::App& app, ProduceOptions& o) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--replication-factor", o.replication_factor, "of the created topic")->capture_default_str();
   cmd->add_flag("!--no-create", o.create_topic, "do not create the topic (use the broker's auto-create)");
+  cmd->add_option("--topic-config", o.topic_configs, "config key=value of the created topic (repeatable)");
+  cmd->add_option("--keys", o.keys, "key record i with key-<i % N>; 0 = no keys")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--acks", o.acks, "acks: all, 1 or 0")->capture_default_str()
       ->check(CLI::IsMember({"all", "-1", "1", "0"}));
   cmd->add_option("-z,--compression", o.compression, "compression.type")->capture_default_str()

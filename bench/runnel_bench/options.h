@@ -27,6 +27,8 @@ struct ProduceOptions {
   int32_t partitions = 1;
   int16_t replication_factor = 1;
   bool create_topic = true;  // false: rely on the broker's auto.create.topics.enable
+  std::vector<std::string> topic_configs;  // "key=value" configs of the created topic
+  int64_t keys = 0;  // > 0: record i has key "key-<i % keys>" (compacted topics need keys); 0: no key
   std::string acks = "all";
   std::string compression = "none";
   int linger_ms = 5;

@@ -89,7 +89,7 @@ int run_produce(const ProduceOptions& o) {
   auto client = make_client(RD_KAFKA_PRODUCER, std::move(conf));
   rd_kafka_t* rk = client.get();
 
-  if (o.create_topic) create_topic(rk, o.common.topic, o.partitions, o.replication_factor, kTopicTimeout);
+  if (o.create_topic) create_topic(rk, o.common.topic, o.partitions, o.replication_factor, o.topic_configs, kTopicTimeout);
   KafkaTopic topic(rd_kafka_topic_new(rk, o.common.topic.c_str(), nullptr));
   const int32_t partitions = wait_for_topic(rk, topic.get(), kTopicTimeout);
   if (o.create_topic && partitions != o.partitions) {
@@ -131,8 +131,10 @@ int run_produce(const ProduceOptions& o) {
     }
     // The pool outlives the producer's queue, so librdkafka need not copy values.
     char* value = pool.data() + static_cast<size_t>(i * 131) % kPayloadOffsets;
+    const std::string key = o.keys > 0 ? "key-" + std::to_string(i % o.keys) : std::string();
     for (;;) {
       auto err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(topic.get()), RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
+                                   RD_KAFKA_V_KEY((o.keys > 0 ? key.data() : nullptr), key.size()),
                                    RD_KAFKA_V_VALUE(value, o.record_size), RD_KAFKA_V_MSGFLAGS(0),
                                    RD_KAFKA_V_OPAQUE(as_opaque(Clock::now())), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;

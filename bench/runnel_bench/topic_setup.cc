@@ -11,10 +11,17 @@ int to_ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 }  // namespace
 
 void create_topic(rd_kafka_t* client, const std::string& topic, int32_t partitions,
-                  int16_t replication_factor, std::chrono::milliseconds timeout) {
+                  int16_t replication_factor, const std::vector<std::string>& configs,
+                  std::chrono::milliseconds timeout) {
   char error[512];
   KafkaNewTopic new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, error, sizeof error));
   if (!new_topic) throw BenchError("topic " + topic + ": " + error);
+  for (const auto& config : configs) {
+    const auto eq = config.find('=');
+    if (eq == std::string::npos || eq == 0) throw BenchError("--topic-config wants key=value, got '" + config + "'");
+    if (rd_kafka_NewTopic_set_config(new_topic.get(), config.substr(0, eq).c_str(), config.substr(eq + 1).c_str()))
+      throw BenchError("topic config " + config + " refused by librdkafka");
+  }
   KafkaAdminOptions options(rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), to_ms(timeout), error, sizeof error) ||
       rd_kafka_AdminOptions_set_request_timeout(options.get(), to_ms(timeout), error, sizeof error)) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/runnel_bench/kafka_handles.h"
 
@@ -13,7 +14,8 @@ namespace runnel::bench {
 // exists is accepted as it is, whatever its partition count. Throws
 // BenchError with the broker's error otherwise, or after `timeout`.
 void create_topic(rd_kafka_t* client, const std::string& topic, int32_t partitions,
-                  int16_t replication_factor, std::chrono::milliseconds timeout);
+                  int16_t replication_factor, const std::vector<std::string>& configs,
+                  std::chrono::milliseconds timeout);
 
 // Asks for the topic's metadata until it exists and every partition has a
 // leader; returns its partition count. A producer's Metadata request also

@@ -1,0 +1,45 @@
+#pragma once
+// LogCleanerThread: the broker's background compaction (log.cleaner.*).
+// One thread; every log.cleaner.backoff.ms, and again at once after a pass
+// that did work, it takes the open partition with cleanup.policy "compact"
+// whose dirty ratio is highest and at least its min.cleanable.dirty.ratio,
+// and runs one storage::LogCleaner pass on it below its high watermark.
+// Appends and fetches go on meanwhile (see storage/log_cleaner.h); the new
+// cleaner checkpoint is persisted with the other checkpoints.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "broker/config.h"
+#include "broker/replica_manager.h"
+#include "storage/log_cleaner.h"
+
+namespace runnel::broker {
+
+class LogCleanerThread {
+ public:
+  LogCleanerThread(const BrokerConfig& config, ReplicaManager& replicas);
+  ~LogCleanerThread();  // stop()
+
+  void start();
+  // Aborts a running pass (its stage is discarded) and joins the thread.
+  void stop();
+  // One pass on the dirtiest eligible partition; false when none was.
+  bool clean_dirtiest(int64_t now_ms);
+
+ private:
+  void run();
+
+  const BrokerConfig& config_;
+  ReplicaManager& replicas_;
+  storage::LogCleaner cleaner_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace runnel::broker
