@@ -49,6 +49,10 @@ bool LogCleanerThread::clean_dirtiest(int64_t now_ms) {
   for (auto& partition : replicas_.partitions()) {
     const storage::LogConfig config = partition->log().config();
     if (!config.cleanup_compact) continue;
+    if (auto it = retry_after_.find(partition->topic_partition()); it != retry_after_.end()) {
+      if (now_ms < it->second) continue;
+      retry_after_.erase(it);
+    }
     const auto range = storage::cleanable_range(partition->log(), now_ms, partition->high_watermark());
     const double ratio = range.dirty_ratio();
     if (range.dirty_bytes == 0 || ratio < config.min_cleanable_dirty_ratio || ratio <= highest) continue;
@@ -60,8 +64,11 @@ bool LogCleanerThread::clean_dirtiest(int64_t now_ms) {
   auto stats = cleaner_.clean(dirtiest->log(), now_ms, dirtiest->high_watermark(), &stopping_);
   const std::string name = dirtiest->topic_partition().dir_name();
   if (!stats) {
-    if (stats.error() != storage::Errc::cleaner_aborted)
-      log_error("cleaner", "cleaning " + name + " failed: " + stats.error().message());
+    if (stopping_) return false;
+    retry_after_[dirtiest->topic_partition()] = now_ms + kRetryAfterFailureMs;
+    log_line(stats.error() == storage::Errc::cleaner_aborted ? Level::info : Level::error, "cleaner",
+             "cleaning " + name + " stopped: " + stats.error().message() + "; retrying in " +
+                 std::to_string(kRetryAfterFailureMs / 1000) + " s");
     return false;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -106,9 +107,32 @@ class LogImpl {
   Result<int> apply_retention(int64_t now_ms, int64_t upper_bound);
   Result<void> swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
                                      const std::function<void(SwapStep)>& on_step);
+  // The steps after the commit point (structure_mutex_ held).
+  Result<void> complete_committed_swap(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                       const std::string& intent_path, const std::function<void(SwapStep)>& step);
   std::vector<SegmentInfo> segments() const;
   std::string cleaning_dir() const { return dir_ + "/" + kCleaningDir; }
+  void record_clean_pass(int64_t map_end, int64_t now_ms) {
+    std::lock_guard lock(history_mutex_);
+    clean_passes_.emplace_back(map_end, now_ms);
+  }
+  int64_t tombstones_removable_below(int64_t now_ms) {
+    const int64_t retention = config().delete_retention_ms;
+    std::lock_guard lock(history_mutex_);
+    while (!clean_passes_.empty() && clean_passes_.front().second <= now_ms - retention) {
+      tombstones_removable_below_ = std::max(tombstones_removable_below_, clean_passes_.front().first);
+      clean_passes_.pop_front();
+    }
+    return tombstones_removable_below_;
+  }
+  void mark_deleted() {
+    std::lock_guard structure(structure_mutex_);
+    deleted_ = true;
+  }
   Result<std::unique_ptr<Segment>> stage_segment(int64_t base_offset, int64_t now_ms) {
+    std::lock_guard structure(structure_mutex_);
+    // An unfinished swap's stage is what the next open completes it with.
+    if (deleted_ || swap_incomplete_) return fail(Errc::cleaner_aborted);
     files_.forget_prefix(cleaning_dir() + "/");
     if (auto r = fs_.remove_all(cleaning_dir()); !r) return fail(r.error());
     if (auto r = fs_.create_directories(cleaning_dir()); !r) return fail(r.error());
@@ -178,9 +202,15 @@ class LogImpl {
   }
 
   // Held by whoever removes or replaces existing segments (retention, the
-  // cleaner's swap, truncation), so they do not interleave; appends and
-  // reads never take it.
+  // cleaner's swap and staging, truncation), so they do not interleave;
+  // appends and reads never take it. It guards the two flags below.
   std::mutex structure_mutex_;
+  bool deleted_ = false;          // mark_deleted()
+  bool swap_incomplete_ = false;  // a swap failed after its commit point
+
+  mutable std::mutex history_mutex_;
+  std::deque<std::pair<int64_t, int64_t>> clean_passes_;  // (map_end, time), oldest first
+  int64_t tombstones_removable_below_ = 0;
   mutable std::shared_mutex mutex_;  // segments_ and their contents
   std::map<int64_t, std::shared_ptr<Segment>> segments_;
 
@@ -522,8 +552,15 @@ Result<void> LogImpl::flush_until(int64_t offset) {
       dir_sync = std::exchange(dir_sync_pending_, false);
     }
     Result<void> result;
-    for (auto& segment : dirty)
-      if (result) result = segment->flush();
+    for (auto& segment : dirty) {
+      if (!result) break;
+      result = segment->flush();
+      if (!result) {  // a segment deleted meanwhile (retention) has nothing left to flush
+        std::shared_lock lock(mutex_);
+        auto it = segments_.find(segment->base_offset());
+        if (it == segments_.end() || it->second != segment) result = {};
+      }
+    }
     for (const auto& path : index_syncs) {
       if (!result) break;
       if (!fs_.exists(path)) continue;  // deleted since it was sealed
@@ -592,6 +629,12 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   }
   log_end_offset_ = active().next_offset();
   if (flushed_offset_.load() > log_end_offset_.load()) flushed_offset_ = log_end_offset_.load();
+  if (cleaner_checkpoint_.load() > log_end_offset_.load()) cleaner_checkpoint_ = log_end_offset_.load();
+  {
+    std::lock_guard history(history_mutex_);
+    clean_passes_.clear();
+    tombstones_removable_below_ = std::min(tombstones_removable_below_, log_end_offset_.load());
+  }
   producers_.truncate_to(log_end_offset_.load());
   if (auto r = load_producer_snapshot(fs_, dir_, log_end_offset_.load()); !r) return fail(r.error());  // drops later ones
   return epochs_.truncate_from_end(log_end_offset_.load());
@@ -621,6 +664,7 @@ Result<int> LogImpl::apply_retention(int64_t now_ms, int64_t upper_bound) {
   std::lock_guard structure(structure_mutex_);
   int deleted = 0;
   int64_t new_start = -1;
+  if (deleted_) return 0;
   {
     std::shared_lock lock(mutex_);
     if (!config_.cleanup_delete) return 0;
@@ -637,7 +681,7 @@ Result<int> LogImpl::apply_retention(int64_t now_ms, int64_t upper_bound) {
       const bool expired = config_.retention_ms >= 0 && now_ms - segment.max_timestamp() > config_.retention_ms;
       const bool over_size = excess >= size;
       if (!expired && !over_size) break;
-      if (over_size) excess -= size;
+      excess -= size;  // whatever deletes it, the log is that much smaller
       ++deleted;
       auto next = std::next(it);
       new_start = next == segments_.end() ? segment.next_offset() : next->first;
@@ -710,7 +754,7 @@ Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_base
     return fs_.remove_all(cleaning_dir());
   };
   std::lock_guard structure(structure_mutex_);
-  if (old_bases.empty()) return fail(Errc::cleaner_aborted);
+  if (old_bases.empty() || deleted_ || swap_incomplete_) return fail(Errc::cleaner_aborted);
   {
     // The old segments must still be there, consecutive and sealed.
     std::shared_lock lock(mutex_);
@@ -724,12 +768,29 @@ Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_base
       return fail(Errc::cleaner_aborted);
     }
   }
+  // Segment::flush() synced the staged .log; its sealed indexes too must be
+  // durable before the commit point.
+  if (staged_base) {
+    for (const char* suffix : {".index", ".timeindex"}) {
+      auto file = fs_.open(staged_path(*staged_base, suffix), OpenMode::read_write);
+      if (!file) return fail(file.error());
+      if (auto r = (*file)->sync(); !r) return r;
+    }
+  }
   if (auto r = fs_.sync_directory(cleaning_dir()); !r) return r;
   step(SwapStep::staged);
   const std::string intent_text = encode_swap_intent(old_bases, staged_base);
   const std::string intent_path = dir_ + "/" + kCleanerSwapIntent;
   if (auto r = write_file_atomically(fs_, intent_path, std::as_bytes(std::span(intent_text))); !r) return r;
   step(SwapStep::committed);
+  auto result = complete_committed_swap(old_bases, staged_base, intent_path, step);
+  if (!result) swap_incomplete_ = true;  // the next open completes it from the intent
+  return result;
+}
+
+Result<void> LogImpl::complete_committed_swap(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
+                                              const std::string& intent_path,
+                                              const std::function<void(SwapStep)>& step) {
   {
     std::unique_lock lock(mutex_);
     std::shared_ptr<Segment> replacement;
@@ -755,7 +816,8 @@ Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_base
   if (auto r = fs_.sync_directory(dir_); !r) return r;
   if (auto r = fs_.remove(intent_path); !r) return r;
   if (auto r = fs_.sync_directory(dir_); !r) return r;
-  if (auto r = discard_stage(); !r) return r;
+  files_.forget_prefix(cleaning_dir() + "/");
+  if (auto r = fs_.remove_all(cleaning_dir()); !r) return r;
   step(SwapStep::done);
   return {};
 }
@@ -821,6 +883,9 @@ Result<void> Log::swap_cleaned_segments(const std::vector<int64_t>& old_bases, s
   return impl_->swap_cleaned_segments(old_bases, staged_base, on_step);
 }
 std::map<int64_t, int64_t> Log::producer_last_offsets() const { return impl_->producer_last_offsets(); }
+void Log::record_clean_pass(int64_t map_end, int64_t now_ms) { impl_->record_clean_pass(map_end, now_ms); }
+int64_t Log::tombstones_removable_below(int64_t now_ms) const { return impl_->tombstones_removable_below(now_ms); }
+void Log::mark_deleted() { impl_->mark_deleted(); }
 LeaderEpochCache& Log::leader_epochs() { return impl_->epochs_; }
 void Log::expire_producers(int64_t now_ms) { impl_->expire_producers(now_ms); }
 const ProducerStateManager& Log::producer_state() const { return impl_->producers_; }

@@ -177,9 +177,20 @@ class Log {
   // before it leaves the old segments (the stage is discarded at open), a
   // crash after it is completed at open. Errc::cleaner_aborted when a segment
   // changed meanwhile (retention, truncation); the stage is then discarded.
+  // A failure after the commit point leaves the swap to the next open:
+  // staging refuses until then.
   // `on_step`, if set, is called after each step.
   Result<void> swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
                                      const std::function<void(SwapStep)>& on_step = {});
+  // The cleaner's pass history, for tombstones: record_clean_pass() after
+  // each pass; tombstones below the returned offset went through a pass at
+  // least delete.retention.ms before `now_ms` and may go. In memory: after
+  // a restart tombstones wait delete.retention.ms after the next pass.
+  void record_clean_pass(int64_t map_end, int64_t now_ms);
+  int64_t tombstones_removable_below(int64_t now_ms) const;
+  // The log's directory is being deleted: retention, staging and swaps
+  // refuse from now on (after any running one finished).
+  void mark_deleted();
   // For each idempotent producer, the last offset of its last batch: the
   // cleaner keeps those batches so the producer state can be rebuilt.
   std::map<int64_t, int64_t> producer_last_offsets() const;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/byte_order.h"
 #include "protocol/record.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
@@ -63,6 +64,14 @@ struct OffsetMap {
   std::unordered_map<std::string, int64_t> latest;
   uint64_t bytes = 0;
 };
+
+// Kafka keeps an emptied batch's timestamps: base and max timestamp are the
+// original batch's max timestamp (the builder writes -1 for no records).
+void set_empty_batch_timestamps(std::vector<std::byte>& batch, int64_t timestamp) {
+  protocol::write_be<int64_t>(batch.data() + protocol::batch_field::base_timestamp, timestamp);
+  protocol::write_be<int64_t>(batch.data() + protocol::batch_field::max_timestamp, timestamp);
+  protocol::write_be<uint32_t>(batch.data() + protocol::batch_field::crc, protocol::compute_batch_crc(batch));
+}
 
 struct Group {
   std::vector<int64_t> bases;
@@ -168,7 +177,7 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
   const auto segments = log.segments();
   stats.segments_before = segments.size();
   const auto producer_last = log.producer_last_offsets();
-  const int64_t tombstone_horizon = now_ms - config.delete_retention_ms;
+  const int64_t tombstones_removable_below = log.tombstones_removable_below(now_ms);
   for (const Group& group : group_segments(segments, stats.map_end, config.segment_bytes)) {
     auto staged = log.stage_segment(group.bases.front(), now_ms);
     if (!staged) return fail(staged.error());
@@ -184,10 +193,15 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
       throttler.throttle(batch.size());
       return true;
     };
+    // The log start may lie inside the first segment (DeleteRecords): what is
+    // below it is not read, and not kept.
     auto rewritten = for_each_batch(
-        log, group.bases.front(), group.end, config_.io_buffer_bytes, throttler, stats.bytes_read, cancel,
+        log, std::max(group.bases.front(), log.log_start_offset()), group.end, config_.io_buffer_bytes, throttler, stats.bytes_read, cancel,
         [&](const RecordBatchHeader& header, std::span<const std::byte> batch) {
           if (header.is_control()) return write(batch);
+          auto last = producer_last.find(header.producer_id);
+          const bool producer_needs_it = last != producer_last.end() && last->second == header.last_offset();
+          if (header.records_count == 0) return producer_needs_it ? write(batch) : true;  // emptied earlier
           auto records = protocol::read_batch_records(batch, scratch);
           if (!records) {
             failure = fail(records.error());
@@ -203,8 +217,7 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
               auto it = map.latest.find(key_of(*record.key));
               keep = it == map.latest.end() || it->second <= offset;
             }
-            if (keep && !record.value && offset < range.first_dirty && header.max_timestamp < tombstone_horizon)
-              keep = false;
+            if (keep && !record.value && offset < tombstones_removable_below) keep = false;
             if (!keep) {
               all_kept = false;
               ++stats.records_removed;
@@ -222,8 +235,6 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
             kept.push_back(std::move(input));
           }
           if (all_kept) return write(batch);
-          auto last = producer_last.find(header.producer_id);
-          const bool producer_needs_it = last != producer_last.end() && last->second == header.last_offset();
           if (kept.empty() && !producer_needs_it) return true;
           protocol::BatchOptions options;
           options.base_offset = header.base_offset;
@@ -242,6 +253,7 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
             failure = fail(rebuilt.error());
             return false;
           }
+          if (kept.empty()) set_empty_batch_timestamps(*rebuilt, header.max_timestamp);
           if (header.timestamp_type() == protocol::TimestampType::log_append_time)
             protocol::set_log_append_time(*rebuilt, header.max_timestamp);
           return write(*rebuilt);
@@ -250,13 +262,14 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
     if (!failure) return fail(failure.error());
     if (auto r = out.seal(); !r) return fail(r.error());
     if (auto r = out.flush(); !r) return fail(r.error());
-    const bool empty = out.empty();
     staged->reset();
-    auto swapped = log.swap_cleaned_segments(group.bases, empty ? std::nullopt : std::optional(group.bases.front()),
-                                             on_swap);
+    // Swapped in even when empty, as Kafka does: the first segment's base
+    // stays, so the earliest offset does not move at the next start.
+    auto swapped = log.swap_cleaned_segments(group.bases, group.bases.front(), on_swap);
     if (!swapped) return fail(swapped.error());
   }
   log.set_cleaner_checkpoint(stats.map_end);
+  log.record_clean_pass(stats.map_end, now_ms);
   stats.segments_after = log.segments().size();
   return stats;
 }

@@ -12,16 +12,17 @@
 //     segments that fit one segment (segment.bytes, 32-bit relative
 //     offsets), keeping a record when it has a key and no later offset of
 //     that key is in the map (records at or after map_end are all kept).
-//     Tombstones (null values) that survived an earlier pass go once their
-//     batch's newest timestamp is older than delete.retention.ms.
+//     Tombstones (null values) go once a pass that covered them ran at least
+//     delete.retention.ms ago (Log::tombstones_removable_below).
 //     Offsets, order and batch metadata stay: a batch whose records all stay
 //     is copied byte for byte; one that loses some is rebuilt with the same
 //     base offset, last offset delta, producer id, epoch, base sequence,
 //     attributes and codec; one that loses all is dropped, unless it is the
 //     last batch of an idempotent producer, which stays as an empty (and
-//     uncompressed) batch so the producer state can be rebuilt from the log. Control batches and
-//     keyless records: control batches are copied, keyless records (only
-//     possible from before the topic became compacted) are dropped;
+//     uncompressed) batch so the producer state can be rebuilt from the log,
+//     with its max timestamp, until the producer writes again. Control
+//     batches are copied; keyless records (only possible from before the
+//     topic became compacted) are dropped;
 //  3. swaps each group's new segment in with Log::swap_cleaned_segments
 //     (crash safe) and moves the checkpoint to map_end.
 // Appends and fetches go on meanwhile: the cleaner reads through Log::read

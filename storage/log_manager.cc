@@ -123,6 +123,9 @@ Result<void> LogManager::remove(const TopicPartition& tp) {
   if (it == logs_.end()) return {};
   const std::string dir = it->second.log_dir + "/" + tp.dir_name();
   const std::string log_dir = it->second.log_dir;
+  // Whoever still holds the log (a cleaner pass, retention) must not touch
+  // the directory, or a new log of the same name, any more.
+  if (it->second.log) it->second.log->mark_deleted();
   logs_.erase(it);
   files_.forget_prefix(dir + "/");
   if (auto r = fs_.remove_all(dir); !r) return r;

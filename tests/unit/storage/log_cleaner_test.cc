@@ -263,6 +263,43 @@ TEST_CASE("the cleaner keeps batch metadata and each idempotent producer's last 
   REQUIRE(retry);
   CHECK(retry->duplicate);
   CHECK(retry->first_offset == 2);
+
+  // Once producer 7 writes again, its emptied batch is no longer needed and goes.
+  const int64_t next = runnel::test::append(*log, batch_of({{"z", "1"}}, 400, protocol::CompressionType::none, 7, 3), 400).first_offset;
+  LogConfig rolling = log->config();
+  rolling.segment_ms = 1;
+  log->set_config(rolling);
+  runnel::test::append(*log, batch_of({{"y", "1"}}, 500), 500);
+  REQUIRE(log->flush());
+  REQUIRE(clean(*log, 600));
+  headers.clear();
+  records = read_records(*log, &headers);
+  for (const auto& h : headers) CHECK(h.records_count > 0);
+  CHECK(std::find(records.begin(), records.end(), Rec{next, "z", "1", 400}) != records.end());
+}
+
+TEST_CASE("compaction works when DeleteRecords left the log start inside the first segment", "[cleaner]") {
+  LogHarness harness;
+  auto log = harness.open(compacted_config());
+  std::vector<Rec> written;
+  for (int round = 0; round < 40; ++round) {
+    auto info = runnel::test::append(*log, batch_of({{"k" + std::to_string(round % 4), "v" + std::to_string(round) + std::string(80, '.')}}, 50), 50);
+    written.push_back({info.first_offset, "k" + std::to_string(round % 4), "v" + std::to_string(round) + std::string(80, '.'), 50});
+  }
+  REQUIRE(log->flush());
+  const auto segments = log->segments();
+  REQUIRE(segments.size() > 3);
+  const int64_t start = segments[0].base_offset + 2;
+  REQUIRE(segments[0].next_offset > start);
+  REQUIRE(log->advance_log_start_offset(start));
+  auto stats = clean(*log, 60);
+  REQUIRE(stats);
+  CHECK(stats->map_end == log->segments().back().base_offset);
+  std::vector<Rec> visible;
+  for (const auto& r : written)
+    if (r.offset >= start) visible.push_back(r);
+  CHECK(read_records(*log) == latest_per_key(visible, log->segments().back().base_offset));
+  CHECK(log->log_start_offset() == start);
 }
 
 TEST_CASE("a compacted log refuses records without a key", "[cleaner]") {
