@@ -53,6 +53,16 @@ bool LogCleanerThread::clean_dirtiest(int64_t now_ms) {
       if (now_ms < it->second) continue;
       retry_after_.erase(it);
     }
+    // Sealed segments are flushed first, as Kafka flushes a segment when it
+    // rolls: in page-cache mode nothing else would make them cleanable.
+    const int64_t active_base = partition->log().segments().back().base_offset;
+    if (partition->log().flushed_offset() < active_base) {
+      if (auto flushed = partition->log().flush_until(active_base); !flushed) {
+        log_error("cleaner", "flushing " + partition->topic_partition().dir_name() +
+                                 " failed: " + flushed.error().message());
+        continue;
+      }
+    }
     const auto range = storage::cleanable_range(partition->log(), now_ms, partition->high_watermark());
     const double ratio = range.dirty_ratio();
     if (range.dirty_bytes == 0 || ratio < config.min_cleanable_dirty_ratio || ratio <= highest) continue;

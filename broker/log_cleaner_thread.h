@@ -2,7 +2,8 @@
 // LogCleanerThread: the broker's background compaction (log.cleaner.*).
 // One thread; every log.cleaner.backoff.ms, and again at once after a pass
 // that did work, it takes the open partition with cleanup.policy "compact"
-// whose dirty ratio is highest and at least its min.cleanable.dirty.ratio,
+// whose dirty ratio is highest and at least its min.cleanable.dirty.ratio
+// (flushing sealed segments first, so page-cache mode topics compact too),
 // and runs one storage::LogCleaner pass on it below its high watermark. A
 // partition whose pass failed or was aborted waits kRetryAfterFailureMs
 // before it is taken again, so that it does not starve the others.

@@ -9,6 +9,7 @@
   INVALID_RECORD. An idempotent producer's last batch, overwritten, stays as an empty batch that
   both clients step over.
 - `__consumer_offsets` (small segments) is compacted; the last commit survives kill -9.
+- A topic in page-cache mode (flush.messages at its maximum) is compacted too.
 - Time retention: records older than retention.ms go by whole segments; when all expired an
   empty segment is rolled: the low watermark reaches the high watermark, a fetch at 0 gets
   OFFSET_OUT_OF_RANGE (kafka-python), the log start survives a restart, appends go on.
@@ -209,6 +210,22 @@ def compaction_survives_kill(broker, kcat, state):
     check_equal(kcat_view(kcat, COMPACTED), state["final"], "compacted topic after a clean restart")
 
 
+def compaction_in_page_cache_mode(broker, kcat):
+    """flush.messages at its maximum: sealed segments are flushed by the cleaner, then compacted."""
+    topic = "it-compacted-pagecache"
+    create_topic(broker, topic, {"cleanup.policy": "compact", "segment.bytes": "2048",
+                                 "min.cleanable.dirty.ratio": "0.01", "flush.messages": str(2**63 - 1)})
+    records = [(f"key-{i % 10}".encode(), f"v{i}".encode() + b"." * 60, []) for i in range(200)]
+    records += [(f"filler-{i}".encode(), b"f" * 100, []) for i in range(40)]
+    offsets = produce(broker, topic, records)
+    written = [(o, k, v, []) for o, (k, v, _) in zip(offsets, records)]
+
+    def compacted():
+        below = active_segment_start(broker, topic)
+        return restrict(kcat_view(kcat, topic), below) == restrict(expected_view(written, True), below)
+    harness.wait_until(compacted, 30, "the page-cache mode topic compacted")
+
+
 def compaction_refuses_keyless(broker):
     p = Producer({"bootstrap.servers": broker.bootstrap, "retries": 0, "acks": "all", **QUIET})
     errors = []
@@ -324,6 +341,8 @@ def main():
     run.case("compaction: tombstones removed by a later pass", compaction_tombstones_go, broker, kcat, state)
     run.case("compaction: kafka-python reads the same records", compaction_kafka_python_agrees, broker, state)
     run.case("compaction: kill -9 and restart keep the compacted log", compaction_survives_kill, broker, kcat, state)
+    run.case("compaction in page-cache mode (flush.messages at its maximum)", compaction_in_page_cache_mode, broker,
+             kcat)
     run.case("__consumer_offsets is compacted, the last commit stays", consumer_offsets_compacted, broker)
     run.case("compaction: a keyless record is refused with INVALID_RECORD", compaction_refuses_keyless, broker)
     run.case("time retention: expired segments go, an empty one is rolled", time_retention, broker, kcat)
