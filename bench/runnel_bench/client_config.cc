@@ -11,6 +11,13 @@ void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value
   }
 }
 
+// librdkafka wants a group.id before assign(); without subscribe() the
+// consumer never joins the group, and nothing is committed.
+const Settings kConsumerSettings = {{"group.id", "runnel-bench"},
+                                    {"enable.auto.commit", "false"},
+                                    {"enable.auto.offset.store", "false"},
+                                    {"enable.partition.eof", "true"}};
+
 }  // namespace
 
 KafkaConf make_conf(const std::string& bootstrap, const Settings& settings,
@@ -33,6 +40,20 @@ KafkaClient make_client(rd_kafka_type_t type, KafkaConf conf) {
   if (!client) throw BenchError(std::string("cannot create the librdkafka client: ") + error);
   (void)conf.release();
   return client;
+}
+
+KafkaClient make_consumer(const std::string& bootstrap, const std::vector<std::string>& properties) {
+  auto client = make_client(RD_KAFKA_CONSUMER, make_conf(bootstrap, kConsumerSettings, properties));
+  rd_kafka_poll_set_consumer(client.get());
+  return client;
+}
+
+void assign_partitions(rd_kafka_t* consumer, const std::string& topic, const std::vector<int64_t>& offsets) {
+  KafkaPartitionList assignment(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (size_t p = 0; p < offsets.size(); ++p) {
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), static_cast<int32_t>(p))->offset = offsets[p];
+  }
+  if (auto err = rd_kafka_assign(consumer, assignment.get())) throw BenchError(std::string("assign: ") + rd_kafka_err2str(err));
 }
 
 }  // namespace runnel::bench

@@ -16,13 +16,6 @@ constexpr auto kTopicTimeout = std::chrono::seconds(30);
 constexpr size_t kBatch = 1024;
 constexpr int kPollMs = 100;
 
-// librdkafka wants a group.id before assign(); without subscribe() the
-// consumer never joins the group, and nothing is committed.
-const Settings kConsumerSettings = {{"group.id", "runnel-bench"},
-                                    {"enable.auto.commit", "false"},
-                                    {"enable.auto.offset.store", "false"},
-                                    {"enable.partition.eof", "true"}};
-
 // Which partitions have reported their end since their last record.
 class PartitionEnds {
  public:
@@ -44,19 +37,14 @@ class PartitionEnds {
 }  // namespace
 
 int run_consume(const ConsumeOptions& o) {
-  auto client = make_client(RD_KAFKA_CONSUMER, make_conf(o.common.bootstrap, kConsumerSettings, o.common.properties));
+  auto client = make_consumer(o.common.bootstrap, o.common.properties);
   rd_kafka_t* rk = client.get();
-  rd_kafka_poll_set_consumer(rk);
   KafkaTopic topic(rd_kafka_topic_new(rk, o.common.topic.c_str(), nullptr));
   const int32_t partitions = wait_for_topic(rk, topic.get(), kTopicTimeout);
 
-  KafkaPartitionList assignment(rd_kafka_topic_partition_list_new(partitions));
-  for (int32_t p = 0; p < partitions; ++p) {
-    rd_kafka_topic_partition_list_add(assignment.get(), o.common.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  }
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk));
   const auto start = Clock::now();
-  if (auto err = rd_kafka_assign(rk, assignment.get())) throw BenchError(std::string("assign: ") + rd_kafka_err2str(err));
+  assign_partitions(rk, o.common.topic, std::vector<int64_t>(static_cast<size_t>(partitions), RD_KAFKA_OFFSET_BEGINNING));
 
   RunResult result;
   result.mode = "consume";

@@ -1,5 +1,5 @@
 #pragma once
-// The options of `runnel-bench produce` and `runnel-bench consume`, as parsed
+// The options of `runnel-bench produce`, `consume` and `latency`, as parsed
 // by main.cc. Defaults are the figures the benchmark script uses.
 
 #include <cstddef>
@@ -40,6 +40,21 @@ struct ConsumeOptions {
   CommonOptions common;
   int64_t count = 0;  // stop after this many records; 0 = at the end of every partition
   double idle_timeout_s = 10;  // give up when no record arrives for this long
+};
+
+struct LatencyOptions {
+  // The producer's options; count is rate * duration_s, keys are not used.
+  // Latency wants no client-side batching delay: linger.ms 0.
+  ProduceOptions producer = [] {
+    ProduceOptions p;
+    p.linger_ms = 0;
+    p.rate = 10'000;
+    return p;
+  }();
+  double duration_s = 10;
+  // After the last scheduled send, how long records may take to arrive
+  // before the ones still missing count as lost.
+  double grace_s = 5;
 };
 
 }  // namespace runnel::bench

@@ -33,7 +33,24 @@ std::string json_string(const std::string& s) {
 
 double timeval_seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
 
+std::string json_latency(const Latency& l) {
+  char out[160];
+  std::snprintf(out, sizeof out, "{\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"p99_99\":%.3f,\"max\":%.3f}", l.p50,
+                l.p99, l.p999, l.p9999, l.max);
+  return out;
+}
+
+void print_latency(const char* label, const Latency& l) {
+  std::printf("%s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, p99.99 %.2f ms, max %.2f ms\n", label, l.p50, l.p99, l.p999,
+              l.p9999, l.max);
+}
+
 }  // namespace
+
+Latency Latency::of(const LatencyHistogram& h) {
+  auto ms = [](uint64_t micros) { return static_cast<double>(micros) / 1000.0; };
+  return {ms(h.percentile(50)), ms(h.percentile(99)), ms(h.percentile(99.9)), ms(h.percentile(99.99)), ms(h.max())};
+}
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -69,9 +86,11 @@ void print_result(const RunResult& r, bool json) {
                 json_string(r.mode).c_str(), json_string(r.topic).c_str(), r.partitions,
                 static_cast<long long>(r.records), static_cast<long long>(r.bytes), r.seconds, records_per_s, mb_per_s,
                 static_cast<long long>(r.errors), r.client_cpu_seconds);
-    if (r.latency) {
-      std::printf(",\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}", r.latency->p50,
-                  r.latency->p99, r.latency->p999, r.latency->max);
+    if (r.latency) std::printf(",\"latency_ms\":%s", json_latency(*r.latency).c_str());
+    if (const auto& e = r.end_to_end) {
+      std::printf(",\"rate\":%.0f,\"sent\":%lld,\"lost\":%lld,\"duplicates\":%lld,\"uncorrected_latency_ms\":%s", e->rate,
+                  static_cast<long long>(e->sent), static_cast<long long>(e->lost),
+                  static_cast<long long>(e->duplicates), json_latency(e->uncorrected).c_str());
     }
     if (r.first_record_ms) std::printf(",\"first_record_ms\":%.1f", *r.first_record_ms);
     if (!r.first_error.empty()) std::printf(",\"first_error\":%s", json_string(r.first_error).c_str());
@@ -80,9 +99,11 @@ void print_result(const RunResult& r, bool json) {
     std::printf("%s %s (%d partitions): %lld records, %.1f MB in %.2f s: %.0f records/s, %.2f MB/s; client CPU %.2f s\n",
                 r.mode.c_str(), r.topic.c_str(), r.partitions, static_cast<long long>(r.records),
                 static_cast<double>(r.bytes) / kMB, r.seconds, records_per_s, mb_per_s, r.client_cpu_seconds);
-    if (r.latency) {
-      std::printf("delivery latency: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n", r.latency->p50,
-                  r.latency->p99, r.latency->p999, r.latency->max);
+    if (r.latency) print_latency(r.end_to_end ? "end-to-end latency from the scheduled send" : "delivery latency", *r.latency);
+    if (const auto& e = r.end_to_end) {
+      print_latency("end-to-end latency from the actual send (uncorrected)", e->uncorrected);
+      std::printf("at %.0f records/s: sent %lld, lost %lld, duplicates %lld\n", e->rate, static_cast<long long>(e->sent),
+                  static_cast<long long>(e->lost), static_cast<long long>(e->duplicates));
     }
     if (r.first_record_ms) std::printf("first record after %.1f ms\n", *r.first_record_ms);
     if (r.errors) std::printf("%lld errors, the first: %s\n", static_cast<long long>(r.errors), r.first_error.c_str());

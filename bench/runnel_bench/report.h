@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "bench/runnel_bench/latency_histogram.h"
+
 namespace runnel::bench {
 
 using Clock = std::chrono::steady_clock;
@@ -34,19 +36,34 @@ class ProgressMeter {
 };
 
 struct Latency {  // milliseconds
-  double p50 = 0, p99 = 0, p999 = 0, max = 0;
+  double p50 = 0, p99 = 0, p999 = 0, p9999 = 0, max = 0;
+
+  // The percentiles of a histogram of microseconds.
+  static Latency of(const LatencyHistogram& micros);
+};
+
+// `runnel-bench latency`: what the consumer saw of what the producer sent.
+struct EndToEnd {
+  double rate = 0;  // records/s of the schedule
+  int64_t sent = 0;
+  int64_t lost = 0;  // sent but not consumed within the grace period
+  int64_t duplicates = 0;  // consumed more than once (a producer retry)
+  Latency uncorrected;  // from the actual send time, not the scheduled one
 };
 
 struct RunResult {
-  std::string mode;  // "produce" or "consume"
+  std::string mode;  // "produce", "consume" or "latency"
   std::string topic;
   int32_t partitions = 0;
-  int64_t records = 0;  // delivered (produce) or received (consume)
+  int64_t records = 0;  // delivered (produce) or received (consume; latency: distinct records)
   int64_t bytes = 0;
-  double seconds = 0;  // first send (or assign) to the last delivery report (or record)
-  int64_t errors = 0;  // failed deliveries (produce) or consumer errors
+  double seconds = 0;  // first send (or assign) to the last delivery report (or record received)
+  int64_t errors = 0;  // failed deliveries (produce), consumer errors (consume), both (latency)
   std::string first_error;
-  std::optional<Latency> latency;  // produce only
+  // produce: delivery latency (produce call to delivery report); latency:
+  // end-to-end latency from each record's scheduled send time to its receipt.
+  std::optional<Latency> latency;
+  std::optional<EndToEnd> end_to_end;  // latency only
   std::optional<double> first_record_ms;  // consume only: assign to the first record
   double client_cpu_seconds = 0;  // user + system time of runnel-bench itself
 };
