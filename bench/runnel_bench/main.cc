@@ -26,10 +26,10 @@ void add_common(CLI::App& command, CommonOptions& o) {
 }
 
 // The producer's options that produce and latency share.
-void add_producer(CLI::App& command, ProduceOptions& o) {
+void add_producer(CLI::App& command, ProduceOptions& o, size_t min_record_size) {
   add_common(command, o.common);
   command.add_option("-s,--record-size", o.record_size, "value bytes per record")->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{100'000'000}));
+      ->check(CLI::Range(min_record_size, size_t{100'000'000}));
   command.add_option("-p,--partitions", o.partitions, "partitions of the created topic; records go round-robin")
       ->capture_default_str()->check(CLI::PositiveNumber);
   command.add_option("--replication-factor", o.replication_factor, "of the created topic")->capture_default_str();
@@ -46,7 +46,7 @@ void add_producer(CLI::App& command, ProduceOptions& o) {
 
 CLI::App* add_produce(CLI::App& app, ProduceOptions& o) {
   auto* cmd = app.add_subcommand("produce", "send records and count their delivery reports");
-  add_producer(*cmd, o);
+  add_producer(*cmd, o, 1);
   cmd->add_option("-n,--count", o.count, "records to send")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--keys", o.keys, "key record i with key-<i % N>; 0 = no keys")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -57,9 +57,7 @@ CLI::App* add_produce(CLI::App& app, ProduceOptions& o) {
 
 CLI::App* add_latency(CLI::App& app, LatencyOptions& o) {
   auto* cmd = app.add_subcommand("latency", "end-to-end latency at a fixed rate, corrected for coordinated omission");
-  add_producer(*cmd, o.producer);
-  // Each value starts with a 24-byte stamp (latency.h).
-  cmd->get_option("--record-size")->check(CLI::Range(size_t{24}, size_t{100'000'000}));
+  add_producer(*cmd, o.producer, 24);  // each value starts with a 24-byte stamp (latency.h)
   cmd->add_option("-r,--rate", o.producer.rate, "records/s of the schedule")->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("-d,--duration", o.duration_s, "seconds of sending")->capture_default_str()
