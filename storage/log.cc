@@ -133,8 +133,7 @@ class LogImpl {
     std::lock_guard structure(structure_mutex_);
     // An unfinished swap's stage is what the next open completes it with.
     if (deleted_ || swap_incomplete_) return fail(Errc::cleaner_aborted);
-    files_.forget_prefix(cleaning_dir() + "/");
-    if (auto r = fs_.remove_all(cleaning_dir()); !r) return fail(r.error());
+    if (auto r = remove_stage(); !r) return fail(r.error());
     if (auto r = fs_.create_directories(cleaning_dir()); !r) return fail(r.error());
     return Segment::create(cleaning_dir(), base_offset, files_, now_ms);
   }
@@ -196,6 +195,10 @@ class LogImpl {
   Result<void> finish_swap(const SwapIntent& intent);
   // Applies a committed swap found at open, or discards an uncommitted stage.
   Result<void> recover_swap();
+  // Syncs the directory (the completed swap), then removes the intent durably.
+  Result<void> retire_intent(const std::string& intent_path);
+  // Deletes the staging directory and forgets its cached descriptors.
+  Result<void> remove_stage();
   std::string segment_path(int64_t base, const char* suffix) const { return dir_ + "/" + Segment::file_name(base, suffix); }
   std::string staged_path(int64_t base, const char* suffix) const {
     return dir_ + "/" + kCleaningDir + "/" + Segment::file_name(base, suffix);
@@ -732,26 +735,26 @@ Result<void> LogImpl::recover_swap() {
     auto intent = decode_swap_intent(*bytes);
     if (!intent) return fail(Errc::bad_checkpoint);
     if (auto r = finish_swap(*intent); !r) return r;
-    if (auto r = fs_.sync_directory(dir_); !r) return r;
-    if (auto r = fs_.remove(intent_path); !r) return r;
-    if (auto r = fs_.sync_directory(dir_); !r) return r;
+    if (auto r = retire_intent(intent_path); !r) return r;
   }
-  const std::string stage = dir_ + "/" + kCleaningDir;
-  if (fs_.exists(stage)) {
-    files_.forget_prefix(stage + "/");
-    if (auto r = fs_.remove_all(stage); !r) return r;
-  }
-  return {};
+  return fs_.exists(cleaning_dir()) ? remove_stage() : Result<void>{};
+}
+
+Result<void> LogImpl::retire_intent(const std::string& intent_path) {
+  if (auto r = fs_.sync_directory(dir_); !r) return r;  // the completed swap is durable first
+  if (auto r = fs_.remove(intent_path); !r) return r;
+  return fs_.sync_directory(dir_);
+}
+
+Result<void> LogImpl::remove_stage() {
+  files_.forget_prefix(cleaning_dir() + "/");
+  return fs_.remove_all(cleaning_dir());
 }
 
 Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_bases, std::optional<int64_t> staged_base,
                                             const std::function<void(SwapStep)>& on_step) {
   auto step = [&](SwapStep s) {
     if (on_step) on_step(s);
-  };
-  auto discard_stage = [&]() -> Result<void> {
-    files_.forget_prefix(cleaning_dir() + "/");
-    return fs_.remove_all(cleaning_dir());
   };
   std::lock_guard structure(structure_mutex_);
   if (old_bases.empty() || deleted_ || swap_incomplete_) return fail(Errc::cleaner_aborted);
@@ -764,7 +767,7 @@ Result<void> LogImpl::swap_cleaned_segments(const std::vector<int64_t>& old_base
       present = it != segments_.end() && it->first == old_bases[i] && std::next(it) != segments_.end();
     if (!present || (staged_base && *staged_base != old_bases.front())) {
       lock.unlock();
-      if (auto r = discard_stage(); !r) return r;
+      if (auto r = remove_stage(); !r) return r;
       return fail(Errc::cleaner_aborted);
     }
   }
@@ -813,11 +816,8 @@ Result<void> LogImpl::complete_committed_swap(const std::vector<int64_t>& old_ba
     for (int64_t base : old_bases) segments_.erase(base);
     if (replacement) segments_.emplace(*staged_base, std::move(replacement));
   }
-  if (auto r = fs_.sync_directory(dir_); !r) return r;
-  if (auto r = fs_.remove(intent_path); !r) return r;
-  if (auto r = fs_.sync_directory(dir_); !r) return r;
-  files_.forget_prefix(cleaning_dir() + "/");
-  if (auto r = fs_.remove_all(cleaning_dir()); !r) return r;
+  if (auto r = retire_intent(intent_path); !r) return r;
+  if (auto r = remove_stage(); !r) return r;
   step(SwapStep::done);
   return {};
 }
