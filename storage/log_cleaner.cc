@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,7 +24,15 @@ namespace {
 // Bytes a key costs in the map beyond its own: node, hash, string header, offset.
 constexpr uint64_t kMapEntryOverhead = 64;
 
-std::string key_of(std::span<const std::byte> key) { return {reinterpret_cast<const char*>(key.data()), key.size()}; }
+std::string_view key_of(std::span<const std::byte> key) {
+  return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
+// Lets the key map be searched with a view into the batch: a lookup copies nothing.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+};
 
 // Calls fn(header, batch) for each batch holding offsets in [from, to), in
 // order, until fn returns false. Reads through Log::read (whole batches, one
@@ -61,7 +70,7 @@ Result<void> for_each_batch(const Log& log, int64_t from, int64_t to, uint64_t b
 
 // The latest offset of every key in a stretch of the dirty tail.
 struct OffsetMap {
-  std::unordered_map<std::string, int64_t> latest;
+  std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> latest;
   uint64_t bytes = 0;
 };
 
@@ -160,8 +169,11 @@ Result<CleanStats> LogCleaner::clean(Log& log, int64_t now_ms, int64_t upper_bou
                                    return false;  // the next pass starts here
                                  for (const auto& record : *records) {
                                    if (!record.key) continue;
-                                   auto [it, inserted] = map.latest.try_emplace(key_of(*record.key), 0);
-                                   if (inserted) map.bytes += record.key->size() + kMapEntryOverhead;
+                                   auto it = map.latest.find(key_of(*record.key));
+                                   if (it == map.latest.end()) {
+                                     it = map.latest.emplace(std::string(key_of(*record.key)), 0).first;
+                                     map.bytes += record.key->size() + kMapEntryOverhead;
+                                   }
                                    it->second = header.base_offset + record.offset_delta;
                                  }
                                  stats.map_end = header.last_offset() + 1;
