@@ -13,6 +13,7 @@
 #include "bench/runnel_bench/latency_histogram.h"
 #include "bench/runnel_bench/paced_producer.h"
 #include "bench/runnel_bench/report.h"
+#include "bench/runnel_bench/stamp.h"
 
 namespace runnel::bench {
 
@@ -25,19 +26,6 @@ constexpr auto kWarmUpTimeout = std::chrono::seconds(30);
 constexpr int kWatermarkTimeoutMs = 10'000;
 constexpr auto kWaitStep = std::chrono::milliseconds(10);
 constexpr int kPollMs = 100;
-
-// The head of every value (latency.h).
-struct Stamp {
-  int64_t index;
-  Clock::rep scheduled;
-  Clock::rep sent;
-};
-static_assert(sizeof(Stamp) == 24, "the stamp is three int64s");
-
-uint64_t micros_since(Clock::rep tick, Clock::time_point now) {
-  const auto elapsed = now - Clock::time_point(Clock::duration(tick));
-  return elapsed.count() < 0 ? 0 : static_cast<uint64_t>(duration_cast<std::chrono::microseconds>(elapsed).count());
-}
 
 // The consuming side, on its own thread between start() and stop(). Until
 // stop() has joined it, the producing thread reads only the atomics.
