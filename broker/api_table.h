@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/request_frame.h"
 #include "broker/services.h"
 #include "protocol/codec.h"
 #include "storage/file_range.h"
@@ -24,7 +25,7 @@ struct RequestContext {
   int32_t correlation_id = 0;
   std::optional<std::string> client_id;
   std::span<const std::byte> body;                     // the request after its header
-  std::shared_ptr<std::vector<std::byte>> frame;       // owns `body`; handlers may mutate it (produce)
+  std::shared_ptr<RequestFrame> frame;                 // owns `body`; handlers may mutate it (produce)
   BrokerServices& broker;
   std::string client_host;  // the peer's IP address, as groups report it
 };

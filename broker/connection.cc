@@ -67,7 +67,7 @@ asio::awaitable<void> Connection::read_loop() {
       close();
       co_return;
     }
-    auto frame = std::make_shared<std::vector<std::byte>>(static_cast<size_t>(size));
+    auto frame = std::make_shared<RequestFrame>(static_cast<size_t>(size));
     std::tie(ec, n) = co_await asio::async_read(socket_, asio::buffer(*frame), use_tuple);
     if (ec) {
       close();
