@@ -229,13 +229,13 @@ func (t *Tracker) Receive(value []byte) {
 	}
 }
 
-// AwaitWarmUp waits for the warm-up record.
-func (t *Tracker) AwaitWarmUp(limit time.Duration) error {
+// warmedUp waits up to limit for the warm-up record.
+func (t *Tracker) warmedUp(limit time.Duration) bool {
 	select {
 	case <-t.warm:
-		return nil
+		return true
 	case <-time.After(limit):
-		return fmt.Errorf("the warm-up record did not arrive within %v", limit)
+		return false
 	}
 }
 
@@ -282,13 +282,20 @@ func Exit(r Result) {
 // It sends the warm-up record and waits for it, then o.LatencyCount() records on
 // the schedule; drain waits until the client has handed everything to the server.
 func Latency(o *Options, t *Tracker, send func(value []byte) error, drain func() error) {
+	// The warm-up record again each second until one arrives (a consumer that starts at the
+	// end of the log may attach just after the first one was written).
 	warm := Payload(o.Size)
 	binary.BigEndian.PutUint64(warm, WarmUp)
-	if err := send(warm); err != nil {
-		Fail("sending the warm-up record: %v", err)
-	}
-	if err := t.AwaitWarmUp(10 * time.Second); err != nil {
-		Fail("%v", err)
+	for try := 1; ; try++ {
+		if err := send(warm); err != nil {
+			Fail("sending the warm-up record: %v", err)
+		}
+		if t.warmedUp(time.Second) {
+			break
+		}
+		if try == 10 {
+			Fail("no warm-up record arrived in 10 s")
+		}
 	}
 	sched := t.Begin(o.Rate)
 	for i := 0; i < len(t.seen); i++ {
