@@ -46,7 +46,7 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"delete.topic.enable", T::bool_type, "true"},
       {"message.max.bytes", T::int_type, "1048588", 0, kIntMax},
       {"socket.request.max.bytes", T::int_type, "104857600", 1024, kIntMax},
-      {"num.network.threads", T::int_type, "0", 0, 256},  // 0: one per core
+      {"num.network.threads", T::int_type, "0", 0, 256},  // 0: half the cores, at least one
       {"log.max.open.files", T::int_type, "512", 16, kIntMax},
       {"log.segment.bytes", T::int_type, "1073741824", 1024, kIntMax},
       {"log.roll.ms", T::long_type, std::nullopt, 1},
@@ -148,8 +148,12 @@ BrokerConfig make_broker_config(const Properties& props) {
   config.delete_topic_enable = parse_bool(get("delete.topic.enable"));
   config.socket_request_max_bytes = static_cast<int32_t>(parse_long(get("socket.request.max.bytes")));
   config.num_network_threads = static_cast<int32_t>(parse_long(get("num.network.threads")));
+  // The default leaves half the cores to the fsync threads, the cleaner and
+  // the clients that often share the machine: on 2 cores one network thread
+  // lowers the page-cache L1 latency's p99 by a third and costs no throughput
+  // (docs/benchmarks.md).
   if (config.num_network_threads == 0)
-    config.num_network_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    config.num_network_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency() / 2));
   config.log_max_open_files = static_cast<int32_t>(parse_long(get("log.max.open.files")));
   config.log_flush_offset_checkpoint_interval_ms = parse_long(get("log.flush.offset.checkpoint.interval.ms"));
   config.log_flush_scheduler_interval_ms = parse_long(get("log.flush.scheduler.interval.ms"));
