@@ -12,6 +12,7 @@
 #   RATE=N DURATION=S SIZE=B        the schedule (default 10000, 10, 100)
 #   BUILD=DIR                       build directory (default build/release)
 #   JOBS=N                          build parallelism (default 1)
+#   RUNNELD_ARGS="--override k=v"   passed to both brokers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-$(mktemp -d /var/tmp/runnel-latency-bench-XXXXXX)}
@@ -40,7 +41,8 @@ PY
 run_mode() {  # mode, extra runneld args...
   local mode=$1; shift
   local line status=0
-  start_broker "$mode" "$@"
+  # shellcheck disable=SC2086  # RUNNELD_ARGS is a list of words
+  start_broker "$mode" "$@" ${RUNNELD_ARGS:-}
   line=$("$bench" latency -b "127.0.0.1:$port" -t l1 --rate "$rate" --duration "$duration" -s "$size" --acks all \
       --json 2>>"$dir/runnel-bench-$mode.log") || status=$?
   stop_broker
