@@ -202,7 +202,7 @@ def plot(rows, img_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+    from matplotlib.ticker import FuncFormatter
 
     def short(value, _position=None):
         for unit, size in (("M", 1e6), ("k", 1e3)):
@@ -244,7 +244,7 @@ def plot(rows, img_dir):
         nines = [-math.log10(1 - x / 100) for x in xs]
         ax.plot(nines, ys, marker="o", label=label(r), linestyle="-" if r.get("durability") == DURABLE else "--")
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xticks([0.30103, 2, 3, 4, 5])
     ax.set_xticklabels(["p50", "p99", "p99.9", "p99.99", "max"])
     ax.set_ylabel("end-to-end latency, ms (log scale)")
