@@ -29,11 +29,6 @@ int64_t wall_now_ms() {
       .count();
 }
 
-std::vector<std::byte> bytes_of(const std::string& s) {
-  const auto* p = reinterpret_cast<const std::byte*>(s.data());
-  return {p, p + s.size()};
-}
-
 offsets_topic::GroupMetadataValue stored_form(const ClassicGroup& group) {
   offsets_topic::GroupMetadataValue value;
   value.protocol_type = group.protocol_type();
