@@ -3,18 +3,21 @@
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
+#include <atomic>
 #include <csignal>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
 #include "broker/controller.h"
+#include "broker/coordination/cluster_membership.h"
 #include "broker/log_cleaner_thread.h"
 #include "broker/logging.h"
 #include "broker/metadata_store.h"
@@ -39,6 +42,7 @@ struct Broker::State {
   std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<BrokerServices> services;
   std::unique_ptr<LogCleanerThread> cleaner;
+  std::unique_ptr<ClusterMembership> membership;  // ZooKeeper mode only
 };
 
 namespace {
@@ -67,6 +71,22 @@ void log_exception(std::exception_ptr e) {
   } catch (const std::exception& ex) {
     log_error("broker", std::string("background task failed: ") + ex.what());
   }
+}
+
+// Runs `task` on `io` from this thread (before the I/O threads start) until it completes;
+// rethrows what it threw.
+void run_to_completion(asio::io_context& io, asio::awaitable<void> task) {
+  bool done = false;
+  std::exception_ptr error;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) {
+    error = e;
+    done = true;
+  });
+  auto guard = asio::make_work_guard(io);
+  while (!done) io.run_one();
+  guard.reset();  // with no other work left this stops `io`: ready it for run()
+  io.restart();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -115,14 +135,49 @@ int Broker::run() {
   const Listener& advertised = s.config.advertised_listeners.front();
   s.services->advertised_host = advertised.host.empty() ? hostname() : advertised.host;
   s.services->advertised_port = advertised.port != 0 ? advertised.port : server.bound_port();
+
+  // Stops serving; in ZooKeeper mode the session closes first, so this broker's ephemeral nodes
+  // (registration, /controller) go at once. The flush and checkpoints follow io.run().
+  int exit_code = 0;
+  std::atomic<bool> stopping{false};
+  auto stop = [&](int code) {
+    if (stopping.exchange(true)) return;
+    exit_code = code;
+    auto finish = [&] {
+      server.stop();
+      s.io.stop();
+    };
+    if (s.membership) s.membership->close(finish);
+    else finish();
+  };
+  if (!s.config.zookeeper_connect.empty()) {
+    ClusterMembership::Options options;
+    options.connect = s.config.zookeeper_connect;
+    options.session_timeout = std::chrono::milliseconds(s.config.zookeeper_session_timeout_ms);
+    options.connection_timeout = std::chrono::milliseconds(s.config.zookeeper_connection_timeout_ms);
+    options.self = {s.config.node_id, advertised.name, s.services->advertised_host, s.services->advertised_port,
+                    s.config.broker_rack};
+    s.membership = std::make_unique<ClusterMembership>(s.io.get_executor(), options, [&](const std::string& reason) {
+      if (!s.services->membership) return;  // still starting: start() fails on its own
+      log_error("zookeeper", reason + ": this broker is no longer registered; stopping (exit status 1) so that a "
+                                      "supervisor restarts it and it registers again");
+      asio::post(s.io, [&] { stop(1); });
+    });
+    try {
+      run_to_completion(s.io, s.membership->start());
+    } catch (...) {
+      s.membership.reset();  // closes the session (its registration, if any, goes with it)
+      throw;
+    }
+    s.services->membership = s.membership.get();
+  }
   server.start();
 
   asio::signal_set signals(s.io, SIGTERM, SIGINT);
   signals.async_wait([&](std::error_code ec, int signal) {
     if (ec) return;
     log_info("broker", std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
-    server.stop();
-    s.io.stop();
+    stop(0);
   });
   asio::co_spawn(s.io, every(s.config.log_flush_scheduler_interval_ms,
                              [&] { s.replicas->flush_due(BrokerServices::now_ms()); }),
@@ -185,8 +240,8 @@ int Broker::run() {
     log_error("broker", "clean shutdown failed: " + result.error().message());
     return 1;
   }
-  log_info("broker", "runneld stopped cleanly");
-  return 0;
+  log_info("broker", exit_code == 0 ? "runneld stopped cleanly" : "runneld stopped (data flushed cleanly)");
+  return exit_code;
 }
 
 }  // namespace runnel::broker

@@ -75,6 +75,9 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"compression.type", T::string_type, "producer", INT64_MIN, INT64_MAX,
        {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}},
       {"zookeeper.connect", T::string_type, std::nullopt},
+      {"zookeeper.session.timeout.ms", T::int_type, "18000", 1, kIntMax},
+      {"zookeeper.connection.timeout.ms", T::int_type, std::nullopt, 1, kIntMax},
+      {"broker.rack", T::string_type, std::nullopt},
       {"offsets.topic.num.partitions", T::int_type, "50", 1, kIntMax},
       {"offsets.topic.replication.factor", T::int_type, "3", 1, INT16_MAX},
       {"offsets.topic.segment.bytes", T::int_type, "104857600", 1024, kIntMax},
@@ -92,6 +95,30 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"replica.lag.time.max.ms", T::long_type, "30000", 1},
   };
   return defs;
+}
+
+void check_zookeeper_connect(const std::string& value) {
+  auto bad = [&](const std::string& why) {
+    throw ConfigError("invalid value for zookeeper.connect: '" + value + "' (" + why +
+                      "; expected host:port[,host:port...][/chroot])");
+  };
+  const auto slash = value.find('/');
+  const std::string hosts = value.substr(0, slash);
+  if (slash != std::string::npos) {
+    const std::string chroot = value.substr(slash);
+    if (chroot.size() < 2 || chroot.back() == '/' || chroot.find("//") != std::string::npos) bad("bad chroot path");
+  }
+  if (hosts.empty()) bad("no host");
+  for (std::string_view rest = hosts;;) {
+    const auto comma = rest.find(',');
+    const std::string item(rest.substr(0, comma));
+    const auto colon = item.rfind(':');
+    if (colon == std::string::npos || colon == 0) bad("'" + item + "' is not host:port");
+    const std::string port = item.substr(colon + 1);
+    if (ConfigDef{"", ConfigType::int_type, std::nullopt, 1, 65535}.check(port)) bad("bad port '" + port + "'");
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
 }
 
 std::vector<Listener> parse_listeners(const std::string& key, const std::string& value) {
@@ -157,7 +184,20 @@ BrokerConfig make_broker_config(const Properties& props) {
   config.log_max_open_files = static_cast<int32_t>(parse_long(get("log.max.open.files")));
   config.log_flush_offset_checkpoint_interval_ms = parse_long(get("log.flush.offset.checkpoint.interval.ms"));
   config.log_flush_scheduler_interval_ms = parse_long(get("log.flush.scheduler.interval.ms"));
-  if (has("zookeeper.connect")) config.zookeeper_connect = get("zookeeper.connect");
+  if (has("zookeeper.connect")) {
+    check_zookeeper_connect(get("zookeeper.connect"));
+    config.zookeeper_connect = get("zookeeper.connect");
+  }
+  config.zookeeper_session_timeout_ms = static_cast<int32_t>(parse_long(get("zookeeper.session.timeout.ms")));
+  config.zookeeper_connection_timeout_ms = has("zookeeper.connection.timeout.ms")
+                                               ? static_cast<int32_t>(parse_long(get("zookeeper.connection.timeout.ms")))
+                                               : config.zookeeper_session_timeout_ms;
+  if (has("broker.rack")) {
+    const std::string& rack = get("broker.rack");
+    if (rack.empty() || rack.find_first_of("\"\\") != std::string::npos)
+      throw ConfigError("invalid value for broker.rack: '" + rack + "' (must be non-empty, without quotes or backslashes)");
+    config.broker_rack = rack;
+  }
   config.offsets_topic_num_partitions = static_cast<int32_t>(parse_long(get("offsets.topic.num.partitions")));
   config.offsets_topic_replication_factor = static_cast<int16_t>(parse_long(get("offsets.topic.replication.factor")));
   config.offsets_topic_segment_bytes = static_cast<int32_t>(parse_long(get("offsets.topic.segment.bytes")));

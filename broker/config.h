@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -46,7 +47,11 @@ struct BrokerConfig {
   int32_t log_max_open_files = 512;
   int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_scheduler_interval_ms = 1000;
+  // ZooKeeper mode (broker/coordination/): empty connect = the embedded single-node mode.
   std::string zookeeper_connect;
+  int32_t zookeeper_session_timeout_ms = 18000;
+  int32_t zookeeper_connection_timeout_ms = 18000;  // unset: the session timeout, as Kafka
+  std::optional<std::string> broker_rack;
   // Consumer groups (broker/group/).
   int32_t offsets_topic_num_partitions = 50;
   int16_t offsets_topic_replication_factor = 3;  // capped at the brokers available
@@ -82,6 +87,9 @@ BrokerConfig make_broker_config(const Properties& props);
 // Sets log.cleanup_delete / cleanup_compact from a cleanup.policy list
 // (precondition: it passed the key's check).
 void set_cleanup_policy(std::string_view policy, storage::LogConfig& log);
+
+// Checks a zookeeper.connect value: host:port[,host:port...][/chroot]; throws ConfigError.
+void check_zookeeper_connect(const std::string& value);
 
 // Parses "NAME://host:port" lists; throws ConfigError naming `key`.
 std::vector<Listener> parse_listeners(const std::string& key, const std::string& value);

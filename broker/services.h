@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/config.h"
+#include "broker/coordination/cluster_membership.h"
 #include "broker/controller.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/metadata_store.h"
@@ -29,6 +30,8 @@ struct BrokerServices {
   // with port 0 replaced by the bound port).
   std::string advertised_host;
   int32_t advertised_port = 0;
+  // ZooKeeper mode: the registered brokers and the controller; null in the single-node mode.
+  const ClusterMembership* membership = nullptr;
 
   static int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -1,6 +1,10 @@
 // Metadata (key 3), versions 0-8. Topic list rules: v0 an empty list means
 // every topic; v1+ a null list does. Missing topics are auto-created when
 // the request allows it (v4+ field; always for v0-3) and the broker does.
+// Brokers and controller: this broker alone in the single-node mode; with
+// zookeeper.connect, the live registered brokers and the elected controller.
+// Partitions still name this broker as leader and only replica (replication
+// comes later).
 
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_lookup.h"
@@ -31,6 +35,17 @@ MetadataResponse::MetadataResponseTopic describe(BrokerServices& broker, const T
   return out;
 }
 
+// ZooKeeper mode: every registered broker; single-node mode: this one.
+std::vector<MetadataResponse::MetadataResponseBroker> brokers(const BrokerServices& broker) {
+  std::vector<MetadataResponse::MetadataResponseBroker> out;
+  if (!broker.membership) {
+    out.push_back({broker.config.node_id, broker.advertised_host, broker.advertised_port, broker.config.broker_rack});
+    return out;
+  }
+  for (const auto& b : broker.membership->brokers()) out.push_back({b.node_id, b.host, b.port, b.rack});
+  return out;
+}
+
 asio::awaitable<Response> handle(RequestContext& ctx) {
   auto decoded = decode_request<MetadataRequest>(ctx);
   if (!decoded) co_return close_connection();
@@ -38,13 +53,9 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
 
   BrokerServices& broker = ctx.broker;
   MetadataResponse response;
-  MetadataResponse::MetadataResponseBroker self;
-  self.node_id = broker.config.node_id;
-  self.host = broker.advertised_host;
-  self.port = broker.advertised_port;
-  response.brokers.push_back(self);
+  response.brokers = brokers(broker);
   response.cluster_id = broker.cluster_id;
-  response.controller_id = broker.config.node_id;
+  response.controller_id = broker.membership ? broker.membership->controller_id() : broker.config.node_id;
 
   const bool all = !request.topics || (ctx.api_version == 0 && request.topics->empty());
   if (all) {

@@ -1,0 +1,122 @@
+#include "broker/coordination/cluster_membership.h"
+
+#include <asio/dispatch.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "broker/logging.h"
+
+namespace runnel::broker {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kPoll = 20ms;
+
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+}  // namespace
+
+ClusterMembership::ClusterMembership(asio::any_io_executor executor, Options options, LostCallback on_lost)
+    : strand_(asio::make_strand(executor)), options_(std::move(options)), on_lost_(std::move(on_lost)) {
+  try {
+    session_ = std::make_unique<ZkSession>(strand_, ZkSession::Options{options_.connect, options_.session_timeout},
+                                           [this](ZkSessionState state) { on_state(state); });
+  } catch (const std::system_error& e) {
+    throw std::runtime_error("cannot open a ZooKeeper session with '" + options_.connect + "': " + e.what());
+  }
+  election_ = std::make_unique<ControllerElection>(*session_, strand_, options_.self.node_id);
+  view_ = std::make_unique<ClusterView>(*session_, strand_);
+}
+
+ClusterMembership::~ClusterMembership() = default;
+
+void ClusterMembership::on_state(ZkSessionState state) {
+  switch (state) {
+    case ZkSessionState::connected:
+      connected_ = true;
+      if (ever_connected_) log_info("zookeeper", "reconnected to ZooKeeper within the session");
+      ever_connected_ = true;
+      return;
+    case ZkSessionState::disconnected:
+      connected_ = false;
+      if (!closing_) log_warn("zookeeper", "disconnected from ZooKeeper; reconnecting (the session may still be alive)");
+      return;
+    case ZkSessionState::expired:
+    case ZkSessionState::auth_failed:
+      connected_ = false;
+      if (closing_ || lost_) return;
+      lost_ = true;
+      if (on_lost_)
+        on_lost_(state == ZkSessionState::expired ? "the ZooKeeper session expired"
+                                                  : "ZooKeeper refused the session's authentication");
+      return;
+  }
+}
+
+// Checks `condition` every kPoll until it holds (true) or `limit` has passed (false).
+asio::awaitable<bool> ClusterMembership::wait_for(std::function<bool()> condition, std::chrono::milliseconds limit) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (auto left = limit;; left -= kPoll) {
+    if (condition()) co_return true;
+    if (left <= 0ms) co_return false;
+    timer.expires_after(kPoll);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> ClusterMembership::start() {
+  const auto& self = options_.self;
+  if (!co_await wait_for([this] { return connected_.load(); }, options_.connection_timeout))
+    throw std::runtime_error("no ZooKeeper session with " + options_.connect + " within " +
+                             ms(options_.connection_timeout) + " (zookeeper.connection.timeout.ms)");
+
+  const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self.node_id);
+  // A crashed predecessor's session expires within the session timeout of its last contact, plus
+  // up to one server tick (at most half the timeout): wait one and a half timeouts.
+  const auto patience = options_.session_timeout * 3 / 2;
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (bool waited = false;; waited = true) {
+    auto registered = co_await register_broker(*session_, self);
+    if (registered) break;
+    if (registered.error() != ZkErrc::node_exists)
+      throw std::runtime_error("cannot register in ZooKeeper (" + path + "): " + registered.error().message());
+    if (!waited)
+      log_warn("zookeeper", path + " exists; waiting up to " + ms(patience) +
+                                " for it to go (a crashed broker's session expiring)");
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("node.id " + std::to_string(self.node_id) + " is already registered in ZooKeeper (" +
+                               path + " exists and its session outlived 1.5 x zookeeper.session.timeout.ms): "
+                               "another broker with the same node.id is running");
+    co_await wait_for([] { return false; }, 200ms);
+  }
+
+  asio::dispatch(strand_, [this] {
+    election_->start();
+    view_->start();
+  });
+  const bool joined = co_await wait_for(
+      [this, &self] {
+        if (election_->controller_id() < 0) return false;
+        for (const auto& b : view_->brokers())
+          if (b.node_id == self.node_id) return true;
+        return false;
+      },
+      options_.connection_timeout);
+  if (!joined)
+    throw std::runtime_error("registered in ZooKeeper but saw no controller and no registration of its own within " +
+                             ms(options_.connection_timeout));
+  std::ostringstream session;
+  session << std::hex << session_->session_id();
+  log_info("zookeeper", "registered as broker " + std::to_string(self.node_id) + " at " + options_.connect +
+                            " (session 0x" + session.str() + ", " + self.host + ":" + std::to_string(self.port) +
+                            "); controller is broker " + std::to_string(election_->controller_id()));
+}
+
+void ClusterMembership::close(std::function<void()> done) {
+  closing_ = true;
+  session_->close(std::move(done));
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,340 @@
+#!/usr/bin/python3
+"""A broker cluster through ZooKeeper: real ZooKeeper, real runneld processes (scripts/cluster.sh).
+
+scripts/cluster.sh starts ZooKeeper and three brokers (node.id 1..3, broker.rack r1,
+zookeeper.session.timeout.ms 3000). Each broker is asked for Metadata v1 over a raw socket (its
+own view: brokers with host, port, rack, and the controller id), and kcat -L -J and `runnel
+cluster` read it as clients. Then: SIGTERM of the controller (the others elect a new one within a
+few seconds and list two brokers), a restart (registered again), kill -9 (gone after the session
+timeout, a new controller if it was the controller), kill -9 and an immediate restart (the old
+registration is waited out), a session expired under SIGSTOP (the broker logs an ERROR and stops
+with status 1), a duplicate node.id (refused at start), bad and unreachable zookeeper.connect
+values, the single-node default, and cluster.sh stop (clean SIGTERM exits, ZooKeeper stopped).
+
+Usage: cluster_test.py --runneld PATH --runnel PATH [--kcat PATH]
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import wire  # noqa: E402
+from harness import CheckFailed, check, check_equal, wait_until  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER_SH = os.path.join(ROOT, "scripts", "cluster.sh")
+SESSION_TIMEOUT_MS = 3000
+OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", "broker.rack=r1", "num.partitions=1"]
+
+
+class Cluster:
+    """The brokers of one scripts/cluster.sh directory."""
+
+    def __init__(self, runneld):
+        self.dir = tempfile.mkdtemp(prefix="runnel-it-cluster-", dir=os.environ.get("RUNNEL_IT_TMP", "/var/tmp"))
+        self.env = dict(os.environ, RUNNELD=runneld, ZOOKEEPER_OWNER_PID=str(os.getpid()))
+        self.started = False
+
+    def script(self, *args, timeout=90, check_status=True):
+        return harness.run_command(["bash", CLUSTER_SH, *args], timeout=timeout, env=self.env,
+                                   check_status=check_status, what="cluster.sh")
+
+    def start(self, n=3):
+        self.started = True
+        out = self.script("start", self.dir, str(n), *OVERRIDES).stdout.decode()
+        print("   " + out.strip(), flush=True)
+        return out
+
+    def stop(self):
+        if self.started:
+            self.script("stop", self.dir, check_status=False)
+            self.started = False
+
+    def close(self):
+        self.stop()
+        if os.environ.get("RUNNEL_IT_KEEP"):
+            print(f"   kept {self.dir}", flush=True)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self, node):
+        return self.script("broker", self.dir, str(node)).stdout.decode()
+
+    def file(self, node, name):
+        with open(os.path.join(self.dir, f"broker-{node}", name)) as f:
+            return f.read()
+
+    def port(self, node):
+        return int(self.file(node, "port"))
+
+    def pid(self, node):
+        return int(self.file(node, "pid"))
+
+    def log(self, node):
+        return self.file(node, "runneld.log")
+
+    @property
+    def zookeeper(self):
+        with open(os.path.join(self.dir, "zookeeper", "port")) as f:
+            return f"127.0.0.1:{int(f.read())}"
+
+    @property
+    def bootstrap(self):
+        with open(os.path.join(self.dir, "bootstrap")) as f:
+            return f.read().strip()
+
+    def logs(self):
+        out = []
+        for name in sorted(os.listdir(self.dir)):
+            path = os.path.join(self.dir, name, "runneld.log")
+            if os.path.isfile(path):
+                with open(path, errors="replace") as f:
+                    out.append(f"--- {path} (last lines)\n" + "".join(f.readlines()[-25:]))
+        return "\n".join(out)
+
+
+def exited(pid):
+    """True once the process is gone (or a zombie: runneld's parent, cluster.sh, has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def metadata(port):
+    """Metadata v1 from one broker: ([(id, host, port, rack)], controller id)."""
+    with wire.Conn(port) as c:
+        _, body = c.roundtrip(wire.metadata_request_v1(1, []))
+    r = wire.Reader(body)
+    brokers = r.array(lambda: (r.i32(), r.string(), r.i32(), r.string()))
+    return brokers, r.i32()
+
+
+def expected_brokers(cluster, nodes):
+    return [(n, "127.0.0.1", cluster.port(n), "r1") for n in sorted(nodes)]
+
+
+def wait_view(cluster, nodes, timeout=10.0):
+    """Waits until every broker in `nodes` lists exactly `nodes` and names the same controller, one
+    of them; returns (controller id, seconds waited)."""
+    t0 = time.monotonic()
+    want = expected_brokers(cluster, nodes)
+    last = {}
+
+    def agreed():
+        controllers = set()
+        for n in nodes:
+            brokers, controller = metadata(cluster.port(n))
+            last[n] = (brokers, controller)
+            if brokers != want:
+                return None
+            controllers.add(controller)
+        return controllers.pop() if len(controllers) == 1 and controllers <= set(nodes) else None
+    try:
+        controller = wait_until(agreed, timeout, f"brokers {sorted(nodes)} to list exactly themselves and agree on "
+                                                 f"a controller among them", interval=0.05)
+    except CheckFailed as e:
+        raise CheckFailed(f"{e}\nlast views: {last}\nexpected brokers: {want}")
+    return controller, time.monotonic() - t0
+
+
+def check_three(cluster, kcat, state):
+    controller, _ = wait_view(cluster, {1, 2, 3})
+    state["controller"] = controller
+    meta = json.loads(harness.run_command([kcat, "-F", "none", "-b", cluster.bootstrap, "-m", "15", "-L", "-J"],
+                                          timeout=30, what="kcat").stdout)
+    check_equal(sorted((b["id"], b["name"]) for b in meta["brokers"]),
+                [(n, f"127.0.0.1:{cluster.port(n)}") for n in (1, 2, 3)], "kcat -L -J brokers")
+    check_equal(meta["controllerid"], controller, "kcat -L -J controllerid")
+    print(f"   controller: broker {controller}", flush=True)
+
+
+def check_cli(cluster, runnel, state):
+    out = harness.run_command([runnel, "--brokers", cluster.bootstrap, "--timeout", "5", "--output", "json",
+                               "cluster"], timeout=30, what="runnel").stdout.decode()
+    head, *lines = [json.loads(line) for line in out.splitlines()]
+    check_equal((head["controller"], head["brokers"]), (state["controller"], 3), "runnel cluster: controller, brokers")
+    check_equal(lines, [{"broker": n, "host": "127.0.0.1", "port": cluster.port(n), "controller": n == state["controller"]}
+                        for n in (1, 2, 3)], "runnel cluster broker lines")
+
+
+def sigterm_controller(cluster, state):
+    old = state["controller"]
+    pid = cluster.pid(old)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    rest = {1, 2, 3} - {old}
+    controller, _ = wait_view(cluster, rest, timeout=5)
+    took = time.monotonic() - t0
+    print(f"   new controller: broker {controller}, {took:.2f}s after SIGTERM", flush=True)
+    check(took < SESSION_TIMEOUT_MS / 1000, f"the takeover took {took:.2f}s, not faster than the session timeout")
+    wait_until(lambda: exited(pid), 30, f"broker {old} to exit after SIGTERM")
+    check("runneld stopped cleanly" in cluster.log(old), f"broker {old} did not stop cleanly:\n{cluster.log(old)[-2000:]}")
+    state["controller"], state["stopped"] = controller, old
+
+
+def restart_stopped(cluster, state):
+    cluster.restart(state["stopped"])
+    controller, _ = wait_view(cluster, {1, 2, 3})
+    check_equal(controller, state["controller"], "controller after the old controller came back")
+
+
+def kill9_controller(cluster, state):
+    old = state["controller"]
+    os.kill(cluster.pid(old), signal.SIGKILL)
+    t0 = time.monotonic()
+    time.sleep(0.3)
+    rest = sorted({1, 2, 3} - {old})
+    brokers, _ = metadata(cluster.port(rest[0]))
+    check(any(b[0] == old for b in brokers), f"broker {old} gone from {brokers} 0.3 s after kill -9, before its "
+                                             f"session could time out")
+    controller, _ = wait_view(cluster, set(rest), timeout=SESSION_TIMEOUT_MS / 1000 + 8)
+    took = time.monotonic() - t0
+    print(f"   broker {old} gone and broker {controller} controller {took:.2f}s after kill -9", flush=True)
+    state["controller"], state["killed"] = controller, old
+
+
+def restart_killed(cluster, state):
+    cluster.restart(state["killed"])
+    wait_view(cluster, {1, 2, 3})
+
+
+def kill9_and_restart_at_once(cluster, state):
+    node = min({1, 2, 3} - {state["controller"]})
+    os.kill(cluster.pid(node), signal.SIGKILL)
+    wait_until(lambda: exited(cluster.pid(node)), 10, f"broker {node} to die")
+    t0 = time.monotonic()
+    cluster.restart(node)
+    took = time.monotonic() - t0
+    check("waiting up to" in cluster.log(node), f"broker {node} did not wait out its old registration:\n"
+                                                 + cluster.log(node)[-2000:])
+    wait_view(cluster, {1, 2, 3})
+    print(f"   broker {node} registered again {took:.2f}s after its restart", flush=True)
+
+
+def expired_session_stops(cluster, state):
+    node = min({1, 2, 3} - {state["controller"]})
+    pid = cluster.pid(node)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        rest = {1, 2, 3} - {node}
+        wait_view(cluster, rest, timeout=SESSION_TIMEOUT_MS / 1000 + 8)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: exited(pid), 20, f"broker {node} to stop once it saw its session expired")
+    log = cluster.log(node)
+    check("ERROR [zookeeper] the ZooKeeper session expired" in log, f"no ERROR line about the expiry:\n{log[-2000:]}")
+    check("runneld stopped (data flushed cleanly)" in log, f"broker {node} did not stop cleanly:\n{log[-2000:]}")
+    cluster.restart(node)
+    wait_view(cluster, {1, 2, 3})
+
+
+def duplicate_node_id(runneld, cluster):
+    dup = harness.Broker(runneld, {"node.id": "2", "zookeeper.connect": cluster.zookeeper,
+                                   "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS)}, name="duplicate")
+    try:
+        dup.start()
+        raise CheckFailed("a second broker with node.id 2 started")
+    except harness.BrokerError:
+        pass
+    finally:
+        dup.expected_running = False
+    check_equal(dup.proc.returncode, 1, "exit status of the duplicate")
+    log = dup.log_text()
+    check("runneld: cannot start: node.id 2 is already registered in ZooKeeper (/brokers/ids/2 exists" in log,
+          f"no clear message:\n{log}")
+    dup.close()
+    wait_view(cluster, {1, 2, 3})  # the original broker 2 is untouched
+
+
+def refused(runneld, overrides, expected):
+    b = harness.Broker(runneld, overrides, name="refused")
+    try:
+        try:
+            b.start()
+            raise CheckFailed(f"runneld started with {overrides}")
+        except harness.BrokerError:
+            pass
+        b.expected_running = False
+        check_equal(b.proc.returncode, 1, f"exit status with {overrides}")
+        lines = [line for line in b.log_text().splitlines() if not line.startswith("---")]
+        check(any(expected in line for line in lines), f"expected a line with {expected!r}, got:\n" + "\n".join(lines))
+    finally:
+        b.close()
+
+
+def bad_settings(runneld):
+    refused(runneld, {"zookeeper.connect": "localhost"},
+            "runneld: invalid value for zookeeper.connect: 'localhost' ('localhost' is not host:port")
+    refused(runneld, {"zookeeper.connect": "127.0.0.1:2181/"}, "invalid value for zookeeper.connect")
+    refused(runneld, {"zookeeper.session.timeout.ms": "soon"},
+            "runneld: invalid value for zookeeper.session.timeout.ms: 'soon' (not a number)")
+    # A port nothing listens on: no session within the connection timeout.
+    refused(runneld, {"zookeeper.connect": "127.0.0.1:1", "zookeeper.connection.timeout.ms": "1000"},
+            "runneld: cannot start: no ZooKeeper session with 127.0.0.1:1 within 1000 ms")
+
+
+def single_node(runneld):
+    with harness.Broker(runneld, {"broker.rack": "solo"}, name="single") as b:
+        check_equal(metadata(b.port), ([(0, "127.0.0.1", b.port, "solo")], 0), "single-node Metadata: brokers, controller")
+        b.stop()
+
+
+def stop_cluster(cluster):
+    pids = {n: cluster.pid(n) for n in (1, 2, 3)}
+    zk_pid = int(open(os.path.join(cluster.dir, "zookeeper", "pid")).read())
+    cluster.stop()
+    for n, pid in pids.items():
+        check(exited(pid), f"broker {n} still running after cluster.sh stop")
+        check("runneld stopped cleanly" in cluster.log(n), f"broker {n} did not stop cleanly:\n{cluster.log(n)[-1500:]}")
+    check(exited(zk_pid), "ZooKeeper still running after cluster.sh stop")
+
+
+def main():
+    args = harness.parse_args()
+    args.runneld, args.runnel = os.path.abspath(args.runneld), os.path.abspath(args.runnel)
+    run = harness.TestRun("cluster_test", time_limit=120)
+    cluster = Cluster(args.runneld)
+    state = {}
+    failed_before = 0
+    try:
+        run.case("cluster.sh start: ZooKeeper and three brokers, all registered", cluster.start, critical=True)
+        run.case("every broker lists the three brokers (host, port, rack) and one controller among them; "
+                 "kcat -L -J agrees", check_three, cluster, args.kcat, state, critical=True)
+        run.case("runnel cluster shows the three brokers and the controller", check_cli, cluster, args.runnel, state)
+        run.case("SIGTERM of the controller: the two others list two brokers and elect a new controller at once",
+                 sigterm_controller, cluster, state, critical=True)
+        run.case("the stopped broker, started again, registers; the controller stays", restart_stopped, cluster, state,
+                 critical=True)
+        run.case("kill -9 of the controller: listed until its session times out, then gone, and a new controller",
+                 kill9_controller, cluster, state, critical=True)
+        run.case("the killed broker, started again, registers", restart_killed, cluster, state, critical=True)
+        run.case("kill -9 and an immediate restart: the old registration is waited out, then it registers",
+                 kill9_and_restart_at_once, cluster, state, critical=True)
+        run.case("a session expired (SIGSTOP past the timeout): ERROR logged, clean stop with status 1; it "
+                 "registers again when restarted", expired_session_stops, cluster, state, critical=True)
+        run.case("a second broker with a registered node.id is refused at start with a clear message",
+                 duplicate_node_id, args.runneld, cluster)
+        run.case("cluster.sh stop: every broker exits cleanly on SIGTERM, then ZooKeeper stops", stop_cluster, cluster)
+        run.case("bad zookeeper settings and an unreachable ZooKeeper: one line at start, status 1", bad_settings,
+                 args.runneld)
+        run.case("without zookeeper.connect the broker is the only broker and the controller", single_node,
+                 args.runneld)
+        failed_before = len(run.failed)
+    finally:
+        if run.failed or failed_before:
+            print(cluster.logs(), flush=True)
+        cluster.close()
+    run.finish()
+
+
+if __name__ == "__main__":
+    main()
