@@ -25,6 +25,7 @@
 #include "broker/server.h"
 #include "broker/services.h"
 #include "storage/log_manager.h"
+#include "storage/meta_properties.h"
 
 namespace runnel::broker {
 
@@ -43,6 +44,7 @@ struct Broker::State {
   std::unique_ptr<BrokerServices> services;
   std::unique_ptr<LogCleanerThread> cleaner;
   std::unique_ptr<ClusterMembership> membership;  // ZooKeeper mode only
+  std::function<void(const std::string& reason)> on_membership_lost;  // set by run()
 };
 
 namespace {
@@ -89,6 +91,32 @@ void run_to_completion(asio::io_context& io, asio::awaitable<void> task) {
   if (error) std::rethrow_exception(error);
 }
 
+// A named coroutine: a capturing coroutine lambda crashed here (GCC, the closure's captures).
+asio::awaitable<void> join_cluster_into(ClusterMembership* membership, std::string candidate, std::string* id) {
+  *id = co_await membership->join_cluster(std::move(candidate));
+}
+
+// ZooKeeper mode, before the log dirs open: connects and returns the cluster id in /cluster/id
+// (created, when missing, with the id already in meta.properties or a new one). A log dir stamped
+// with another cluster id stops the start, as Kafka's InconsistentClusterIdException does.
+std::string join_cluster(const std::vector<std::string>& log_dirs, asio::io_context& io, ClusterMembership& membership) {
+  std::vector<std::pair<std::string, std::string>> stamped;  // dir, its cluster.id
+  for (const auto& dir : log_dirs) {
+    auto meta = storage::read_meta_properties(storage::FileSystem::posix(), dir);
+    if (!meta) throw std::runtime_error("cannot read " + dir + "/" + storage::kMetaPropertiesFile + ": " +
+                                        meta.error().message());
+    if (*meta) stamped.emplace_back(dir, (*meta)->cluster_id);
+  }
+  std::string id;
+  run_to_completion(io, join_cluster_into(&membership,
+                                          stamped.empty() ? storage::generate_cluster_id() : stamped.front().second, &id));
+  for (const auto& [dir, stored_id] : stamped)
+    if (stored_id != id)
+      throw std::runtime_error("The Cluster ID " + id + " doesn't match stored clusterId " + stored_id + " in " + dir +
+                               "/" + storage::kMetaPropertiesFile + ". The broker is trying to join the wrong cluster.");
+  return id;
+}
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
@@ -99,6 +127,17 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   options.default_config = s.config.log;
   options.node_id = s.config.node_id;
   options.max_open_files = static_cast<size_t>(s.config.log_max_open_files);
+  if (!s.config.zookeeper_connect.empty()) {
+    ClusterMembership::Options zk;
+    zk.connect = s.config.zookeeper_connect;
+    zk.session_timeout = std::chrono::milliseconds(s.config.zookeeper_session_timeout_ms);
+    zk.connection_timeout = std::chrono::milliseconds(s.config.zookeeper_connection_timeout_ms);
+    zk.node_id = s.config.node_id;
+    s.membership = std::make_unique<ClusterMembership>(s.io.get_executor(), zk, [&s](const std::string& reason) {
+      if (s.on_membership_lost) s.on_membership_lost(reason);  // unset while starting: start() fails on its own
+    });
+    options.cluster_id = join_cluster(s.config.log_dirs, s.io, *s.membership);
+  }
   auto logs = storage::LogManager::open(options);
   if (!logs) throw std::runtime_error("cannot open log dirs: " + logs.error().message());
   s.logs = std::move(*logs);
@@ -150,21 +189,17 @@ int Broker::run() {
     if (s.membership) s.membership->close(finish);
     else finish();
   };
-  if (!s.config.zookeeper_connect.empty()) {
-    ClusterMembership::Options options;
-    options.connect = s.config.zookeeper_connect;
-    options.session_timeout = std::chrono::milliseconds(s.config.zookeeper_session_timeout_ms);
-    options.connection_timeout = std::chrono::milliseconds(s.config.zookeeper_connection_timeout_ms);
-    options.self = {s.config.node_id, advertised.name, s.services->advertised_host, s.services->advertised_port,
-                    s.config.broker_rack};
-    s.membership = std::make_unique<ClusterMembership>(s.io.get_executor(), options, [&](const std::string& reason) {
+  if (s.membership) {
+    s.on_membership_lost = [&](const std::string& reason) {
       if (!s.services->membership) return;  // still starting: start() fails on its own
       log_error("zookeeper", reason + ": this broker is no longer registered; stopping (exit status 1) so that a "
                                       "supervisor restarts it and it registers again");
       asio::post(s.io, [&] { stop(1); });
-    });
+    };
+    BrokerEndpoint self{s.config.node_id, advertised.name, s.services->advertised_host, s.services->advertised_port,
+                        s.config.broker_rack};
     try {
-      run_to_completion(s.io, s.membership->start());
+      run_to_completion(s.io, s.membership->start(self));
     } catch (...) {
       s.membership.reset();  // closes the session (its registration, if any, goes with it)
       throw;

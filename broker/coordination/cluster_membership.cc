@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "broker/coordination/cluster_id.h"
 #include "broker/logging.h"
 
 namespace runnel::broker {
@@ -26,7 +27,7 @@ ClusterMembership::ClusterMembership(asio::any_io_executor executor, Options opt
   } catch (const std::system_error& e) {
     throw std::runtime_error("cannot open a ZooKeeper session with '" + options_.connect + "': " + e.what());
   }
-  election_ = std::make_unique<ControllerElection>(*session_, strand_, options_.self.node_id);
+  election_ = std::make_unique<ControllerElection>(*session_, strand_, options_.node_id);
   view_ = std::make_unique<ClusterView>(*session_, strand_);
 }
 
@@ -66,11 +67,22 @@ asio::awaitable<bool> ClusterMembership::wait_for(std::function<bool()> conditio
   }
 }
 
-asio::awaitable<void> ClusterMembership::start() {
-  const auto& self = options_.self;
+asio::awaitable<void> ClusterMembership::connect() {
   if (!co_await wait_for([this] { return connected_.load(); }, options_.connection_timeout))
     throw std::runtime_error("no ZooKeeper session with " + options_.connect + " within " +
                              ms(options_.connection_timeout) + " (zookeeper.connection.timeout.ms)");
+}
+
+asio::awaitable<std::string> ClusterMembership::join_cluster(std::string candidate_id) {
+  co_await connect();
+  auto id = co_await get_or_create_cluster_id(*session_, std::move(candidate_id));
+  if (!id) throw std::runtime_error(std::string("cannot read or create ") + kClusterIdPath + " in ZooKeeper: " +
+                                    id.error().message());
+  co_return *id;
+}
+
+asio::awaitable<void> ClusterMembership::start(BrokerEndpoint self) {
+  co_await connect();
 
   const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self.node_id);
   // A crashed predecessor's session expires within the session timeout of its last contact, plus
@@ -97,10 +109,10 @@ asio::awaitable<void> ClusterMembership::start() {
     view_->start();
   });
   const bool joined = co_await wait_for(
-      [this, &self] {
+      [this, node_id = self.node_id] {
         if (election_->controller_id() < 0) return false;
         for (const auto& b : view_->brokers())
-          if (b.node_id == self.node_id) return true;
+          if (b.node_id == node_id) return true;
         return false;
       },
       options_.connection_timeout);

@@ -3,7 +3,10 @@
 // (ZkSession) and, on it, the broker's registration (broker_registration.h), the controller
 // election (controller_election.h) and the view of the registered brokers (cluster_view.h).
 //
-// - start() connects (bounded by the connection timeout), registers, starts the election and the
+// - join_cluster() connects (bounded by the connection timeout) and returns the cluster id in
+//   /cluster/id, creating it with the candidate when missing (cluster_id.h). The broker opens its
+//   log dirs with that id, so it runs before start().
+// - start() connects (if join_cluster() did not), registers `self`, starts the election and the
 //   view, and returns once the view lists this broker and a controller is known. A registration
 //   of the same node.id by another session is waited out for 1.5 session timeouts (a crashed
 //   predecessor's node goes when its session expires); still there, start() fails.
@@ -37,7 +40,7 @@ class ClusterMembership {
     std::string connect;  // zookeeper.connect
     std::chrono::milliseconds session_timeout{18000};
     std::chrono::milliseconds connection_timeout{18000};
-    BrokerEndpoint self;
+    int32_t node_id = -1;
   };
   using LostCallback = std::function<void(const std::string& reason)>;
 
@@ -45,8 +48,9 @@ class ClusterMembership {
   ClusterMembership(asio::any_io_executor executor, Options options, LostCallback on_lost);
   ~ClusterMembership();
 
-  // Throws std::runtime_error with a one-line message when the broker cannot join.
-  asio::awaitable<void> start();
+  // Each throws std::runtime_error with a one-line message when the broker cannot join.
+  asio::awaitable<std::string> join_cluster(std::string candidate_id);
+  asio::awaitable<void> start(BrokerEndpoint self);
   void close(std::function<void()> done);
 
   std::vector<BrokerEndpoint> brokers() const { return view_->brokers(); }
@@ -54,6 +58,7 @@ class ClusterMembership {
 
  private:
   void on_state(ZkSessionState state);
+  asio::awaitable<void> connect();
   asio::awaitable<bool> wait_for(std::function<bool()> condition, std::chrono::milliseconds limit);
 
   asio::strand<asio::any_io_executor> strand_;

@@ -10,6 +10,8 @@ timeout, a new controller if it was the controller), kill -9 and an immediate re
 registration is waited out), a session expired under SIGSTOP (the broker logs an ERROR and stops
 with status 1), a duplicate node.id (refused at start), bad and unreachable zookeeper.connect
 values, the single-node default, and cluster.sh stop (clean SIGTERM exits, ZooKeeper stopped).
+The cluster id (Metadata v2) is the same on every broker, equal to the one each wrote to its
+meta.properties, and kept across the restarts; a log dir stamped with another cluster id is refused.
 
 Usage: cluster_test.py --runneld PATH --runnel PATH [--kcat PATH]
 """
@@ -116,6 +118,58 @@ def metadata(port):
     r = wire.Reader(body)
     brokers = r.array(lambda: (r.i32(), r.string(), r.i32(), r.string()))
     return brokers, r.i32()
+
+
+def cluster_id(port):
+    """The cluster id in Metadata v2 from one broker."""
+    with wire.Conn(port) as c:
+        _, body = c.roundtrip(wire.request(wire.API_METADATA, 2, 2, wire.i32(-1)))
+    r = wire.Reader(body)
+    r.array(lambda: (r.i32(), r.string(), r.i32(), r.string()))
+    return r.string()
+
+
+def stamped_cluster_id(cluster, node):
+    for line in cluster.file(node, "data/meta.properties").splitlines():
+        if line.startswith("cluster.id="):
+            return line.split("=", 1)[1]
+    raise CheckFailed(f"no cluster.id in broker {node}'s meta.properties")
+
+
+def same_cluster_id(cluster, state):
+    ids = {n: cluster_id(cluster.port(n)) for n in (1, 2, 3)}
+    check(len(set(ids.values())) == 1, f"the brokers report different cluster ids: {ids}")
+    cid = ids[1]
+    check(cid is not None and len(cid) == 22, f"cluster id {cid!r} is not 22 characters")
+    check_equal({n: stamped_cluster_id(cluster, n) for n in (1, 2, 3)}, ids, "cluster.id in each meta.properties")
+    if "cluster_id" in state:
+        check_equal(cid, state["cluster_id"], "cluster id after the restarts")
+    state["cluster_id"] = cid
+    print(f"   cluster id: {cid}", flush=True)
+
+
+def wrong_cluster_id(runneld, cluster, state):
+    b = harness.Broker(runneld, {"node.id": "4", "zookeeper.connect": cluster.zookeeper,
+                                 "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS)}, name="wrong-cluster")
+    try:
+        os.makedirs(b.data_dir)
+        with open(os.path.join(b.data_dir, "meta.properties"), "w") as f:
+            f.write("version=1\nnode.id=4\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n")
+        try:
+            b.start()
+            raise CheckFailed("a broker with another cluster's log dir started")
+        except harness.BrokerError:
+            pass
+        b.expected_running = False
+        check_equal(b.proc.returncode, 1, "exit status with another cluster's log dir")
+        expected = (f"runneld: cannot start: The Cluster ID {state['cluster_id']} doesn't match stored clusterId "
+                    f"AAAAAAAAAAAAAAAAAAAAAA in {b.data_dir}/meta.properties. The broker is trying to join the wrong "
+                    f"cluster.")
+        lines = [line for line in b.log_text().splitlines() if not line.startswith("---")]
+        check(expected in lines, f"expected the line {expected!r}, got:\n" + "\n".join(lines))
+    finally:
+        b.close()
+    wait_view(cluster, {1, 2, 3})
 
 
 def expected_brokers(cluster, nodes):
@@ -309,6 +363,8 @@ def main():
         run.case("cluster.sh start: ZooKeeper and three brokers, all registered", cluster.start, critical=True)
         run.case("every broker lists the three brokers (host, port, rack) and one controller among them; "
                  "kcat -L -J agrees", check_three, cluster, args.kcat, state, critical=True)
+        run.case("every broker reports the same cluster id (Metadata v2), the one in its meta.properties",
+                 same_cluster_id, cluster, state, critical=True)
         run.case("runnel cluster shows the three brokers and the controller", check_cli, cluster, args.runnel, state)
         run.case("SIGTERM of the controller: the two others list two brokers and elect a new controller at once",
                  sigterm_controller, cluster, state, critical=True)
@@ -321,6 +377,9 @@ def main():
                  kill9_and_restart_at_once, cluster, state, critical=True)
         run.case("a session expired (SIGSTOP past the timeout): ERROR logged, clean stop with status 1; it "
                  "registers again when restarted", expired_session_stops, cluster, state, critical=True)
+        run.case("after the restarts every broker still reports the same cluster id", same_cluster_id, cluster, state)
+        run.case("a log dir stamped with another cluster id is refused at start with Kafka's one-line message",
+                 wrong_cluster_id, args.runneld, cluster, state)
         run.case("a second broker with a registered node.id is refused at start with a clear message",
                  duplicate_node_id, args.runneld, cluster)
         run.case("cluster.sh stop: every broker exits cleanly on SIGTERM, then ZooKeeper stops", stop_cluster, cluster)
