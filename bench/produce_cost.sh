@@ -15,10 +15,11 @@ cd "$(dirname "$0")/.."
 count=${COUNT:-200000} size=${SIZE:-1024} bench=${RUNNEL_BENCH:-build/release/bench/runnel-bench}
 dir=$(mktemp -d /var/tmp/runnel-produce-cost-XXXXXX)
 source bench/broker_lib.sh
+source bench/compare/common.sh  # proc_cpu_s, proc_peak_rss_mib
 trap 'stop_broker; rm -rf "$dir"' EXIT
 
-# minor faults and CPU ticks of a process (fields 10, 14 and 15 of /proc/PID/stat)
-faults_and_ticks() { awk '{ sub(/^.*\) /, ""); print $8, $12 + $13 }' "/proc/$1/stat"; }
+# minor page faults of a process so far (field 10 of /proc/PID/stat)
+minor_faults() { awk '{ sub(/^.*\) /, ""); print $8 }' "/proc/$1/stat"; }
 
 echo "| runneld | records/s | MB/s | minor faults | broker CPU s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
@@ -26,17 +27,17 @@ for _ in $(seq "${ROUNDS:-2}"); do
   for runneld in "$@"; do
     # shellcheck disable=SC2086  # RUNNELD_ARGS is a list of words
     start_broker cost ${RUNNELD_ARGS:-}
-    read -r faults0 ticks0 < <(faults_and_ticks "$broker_pid")
+    faults0=$(minor_faults "$broker_pid") cpu0=$(proc_cpu_s "$broker_pid")
     result=$("$bench" produce -b "127.0.0.1:$port" -t cost -n "$count" -s "$size" --acks all --linger-ms 5 \
         --json 2>>"$dir/runnel-bench.log")
-    read -r faults1 ticks1 < <(faults_and_ticks "$broker_pid")
-    rss=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$broker_pid/status")
+    faults1=$(minor_faults "$broker_pid") cpu1=$(proc_cpu_s "$broker_pid")
+    rss=$(proc_peak_rss_mib "$broker_pid")
     stop_broker
-    /usr/bin/python3 - "$runneld" "$result" $((faults1 - faults0)) $((ticks1 - ticks0)) "$(getconf CLK_TCK)" "$rss" <<'PY'
+    /usr/bin/python3 - "$runneld" "$result" $((faults1 - faults0)) "$cpu0" "$cpu1" "$rss" <<'PY'
 import json, sys
-runneld, line, faults, ticks, hz, rss = sys.argv[1:]
+runneld, line, faults, cpu0, cpu1, rss = sys.argv[1:]
 r = json.loads(line)
-print(f"| {runneld} | {r['records_per_s']:.0f} | {r['mb_per_s']:.1f} | {faults} | {int(ticks) / int(hz):.2f} | {rss} |")
+print(f"| {runneld} | {r['records_per_s']:.0f} | {r['mb_per_s']:.1f} | {faults} | {float(cpu1) - float(cpu0):.2f} | {rss} |")
 PY
   done
 done
