@@ -12,7 +12,7 @@ const std::vector<ApiEntry>& api_table() {
       delete_records_api(),   describe_configs_api(), alter_configs_api(), incremental_alter_configs_api(),
       join_group_api(),       sync_group_api(),    heartbeat_api(),      leave_group_api(),
       offset_commit_api(),    offset_fetch_api(),  describe_groups_api(), list_groups_api(),
-      delete_groups_api(),    init_producer_id_api(),
+      delete_groups_api(),    init_producer_id_api(), offset_for_leader_epoch_api(),
   };
   return table;
 }

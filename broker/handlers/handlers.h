@@ -26,5 +26,6 @@ ApiEntry describe_groups_api();
 ApiEntry list_groups_api();
 ApiEntry delete_groups_api();
 ApiEntry init_producer_id_api();
+ApiEntry offset_for_leader_epoch_api();
 
 }  // namespace runnel::broker

@@ -34,7 +34,8 @@ using AllRequests =
                OffsetFetchRequest, FindCoordinatorRequest, JoinGroupRequest, HeartbeatRequest, LeaveGroupRequest,
                SyncGroupRequest, DescribeGroupsRequest, ListGroupsRequest, ApiVersionsRequest, CreateTopicsRequest,
                DeleteTopicsRequest, DeleteRecordsRequest, InitProducerIdRequest, DescribeConfigsRequest,
-               AlterConfigsRequest, CreatePartitionsRequest, DeleteGroupsRequest, IncrementalAlterConfigsRequest>;
+               AlterConfigsRequest, CreatePartitionsRequest, DeleteGroupsRequest, IncrementalAlterConfigsRequest,
+               OffsetForLeaderEpochRequest>;
 
 template <class... Request>
 constexpr bool covers_every_served_api(std::tuple<Request...>*) {
