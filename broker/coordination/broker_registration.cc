@@ -1,8 +1,9 @@
 #include "broker/coordination/broker_registration.h"
 
 #include <chrono>
-#include <stdexcept>
 #include <string_view>
+
+#include "broker/coordination/zk_json.h"
 
 namespace runnel::broker {
 namespace {
@@ -14,27 +15,6 @@ int64_t now_ms() {
 
 bool plain(std::string_view s) { return s.find_first_of("\"\\") == std::string_view::npos; }
 
-// The raw text after `"key":` up to the next ',' or '}' (top-level scalars only).
-std::optional<std::string_view> field(std::string_view json, std::string_view key) {
-  std::string needle = "\"";
-  needle.append(key).append("\":");
-  const auto at = json.find(needle);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view rest = json.substr(at + needle.size());
-  if (!rest.empty() && rest.front() == '"') {
-    const auto end = rest.find('"', 1);
-    if (end == std::string_view::npos) return std::nullopt;
-    return rest.substr(0, end + 1);
-  }
-  return rest.substr(0, rest.find_first_of(",}"));
-}
-
-std::optional<std::string> string_field(std::string_view json, std::string_view key) {
-  auto raw = field(json, key);
-  if (!raw || raw->size() < 2 || raw->front() != '"') return std::nullopt;
-  return std::string(raw->substr(1, raw->size() - 2));
-}
-
 }  // namespace
 
 std::string encode_endpoint(const BrokerEndpoint& e, int64_t timestamp_ms) {
@@ -45,22 +25,20 @@ std::string encode_endpoint(const BrokerEndpoint& e, int64_t timestamp_ms) {
 }
 
 std::optional<BrokerEndpoint> decode_endpoint(int32_t node_id, const std::string& data) {
+  auto json = parse_json(data);
+  if (!json) return std::nullopt;
+  auto host = json->string_at("host");
+  auto port = json->number_at("port");
+  if (!host || !port) return std::nullopt;
   BrokerEndpoint e;
   e.node_id = node_id;
-  auto host = string_field(data, "host");
-  auto port = field(data, "port");
-  if (!host || !port) return std::nullopt;
-  e.host = *host;
-  try {
-    e.port = std::stoi(std::string(*port));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (auto rack = string_field(data, "rack")) e.rack = *rack;
-  if (auto at = data.find("\"endpoints\":[\""); at != std::string::npos) {
-    const auto start = at + 14;
-    const auto scheme = data.find("://", start);
-    if (scheme != std::string::npos) e.listener = data.substr(start, scheme - start);
+  e.host = std::move(*host);
+  e.port = static_cast<int32_t>(*port);
+  e.rack = json->string_at("rack");  // null: no rack
+  if (const Json* endpoints = json->find("endpoints");
+      endpoints && !endpoints->array.empty() && endpoints->array[0].kind == Json::Kind::string) {
+    const std::string& first = endpoints->array[0].string;
+    if (const auto scheme = first.find("://"); scheme != std::string::npos) e.listener = first.substr(0, scheme);
   }
   return e;
 }

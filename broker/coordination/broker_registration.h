@@ -7,7 +7,8 @@
 //    "rack":null,"timestamp":"1700000000000"}
 //
 // `rack` is a JSON string or null. Strings never contain `"` or `\` (host names, listener names
-// and racks do not); decode_endpoint() refuses anything else.
+// and racks do not); register_broker() refuses anything else. decode_endpoint() parses the JSON
+// (zk_json.h), so it also reads registrations written by Kafka's brokers.
 
 #include <asio/awaitable.hpp>
 #include <cstdint>

@@ -1,19 +1,18 @@
 #include "broker/coordination/cluster_id.h"
 
 #include "broker/coordination/broker_registration.h"
+#include "broker/coordination/zk_json.h"
 
 namespace runnel::broker {
 
 std::string encode_cluster_id(const std::string& id) { return "{\"version\":\"1\",\"id\":\"" + id + "\"}"; }
 
 std::optional<std::string> decode_cluster_id(const std::string& data) {
-  static constexpr std::string_view kKey = "\"id\":\"";
-  const auto at = data.find(kKey);
-  if (at == std::string::npos) return std::nullopt;
-  const auto start = at + kKey.size();
-  const auto end = data.find('"', start);
-  if (end == std::string::npos || end == start) return std::nullopt;
-  return data.substr(start, end - start);
+  auto json = parse_json(data);
+  if (!json) return std::nullopt;
+  auto id = json->string_at("id");
+  if (!id || id->empty()) return std::nullopt;
+  return id;
 }
 
 asio::awaitable<Result<std::string>> get_or_create_cluster_id(ZkSession& session, std::string candidate) {

@@ -126,6 +126,11 @@ asio::awaitable<void> ClusterMembership::start(BrokerEndpoint self) {
                             "); controller is broker " + std::to_string(election_->controller_id()));
 }
 
+void ClusterMembership::on_change(std::function<void()> listener) {
+  election_->on_change(listener);
+  view_->on_change(std::move(listener));
+}
+
 void ClusterMembership::close(std::function<void()> done) {
   closing_ = true;
   session_->close(std::move(done));

@@ -15,7 +15,8 @@
 //   it, and it registers again); it never keeps serving unregistered.
 // - close() ends the session so the ephemeral nodes (registration, /controller) go at once.
 // Everything runs on one strand of the executor given at construction; brokers() and
-// controller_id() may be called from any thread.
+// controller_id() may be called from any thread. The change listener (on_change) runs on that
+// strand after the registered brokers or the controller changed.
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -53,8 +54,18 @@ class ClusterMembership {
   asio::awaitable<void> start(BrokerEndpoint self);
   void close(std::function<void()> done);
 
+  // `listener` runs on executor() after brokers() or controller_id() changed (set before start()).
+  void on_change(std::function<void()> listener);
+  // The session: connected once join_cluster() or start() returned (the ZooKeeper MetadataStore
+  // works on it).
+  ZkSession& session() { return *session_; }
+  // The strand everything here runs on (the session's executor).
+  asio::any_io_executor executor() const { return strand_; }
+
   std::vector<BrokerEndpoint> brokers() const { return view_->brokers(); }
   int32_t controller_id() const { return election_->controller_id(); }
+  // The controller epoch this broker won with; -1 when it is not the controller.
+  int32_t controller_epoch() const { return election_->epoch(); }
 
  private:
   void on_state(ZkSessionState state);

@@ -101,9 +101,13 @@ asio::awaitable<void> ClusterView::load(uint64_t generation, std::vector<std::st
   }
   if (generation != generation_) co_return;
   std::sort(brokers.begin(), brokers.end(), [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
-  std::lock_guard lock(mutex_);
-  if (brokers != brokers_) log_info("cluster", "registered brokers: " + ids_of(brokers));
-  brokers_ = std::move(brokers);
+  {
+    std::lock_guard lock(mutex_);
+    if (brokers == brokers_) co_return;
+    log_info("cluster", "registered brokers: " + ids_of(brokers));
+    brokers_ = std::move(brokers);
+  }
+  if (on_change_) on_change_();
 }
 
 }  // namespace runnel::broker

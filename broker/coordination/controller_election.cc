@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "broker/coordination/zk_json.h"
 #include "broker/logging.h"
 
 namespace runnel::broker {
@@ -22,14 +23,11 @@ bool final_error(const std::error_code& ec) { return ec == ZkErrc::session_expir
 }  // namespace
 
 std::optional<int32_t> decode_controller(const std::string& data) {
-  constexpr std::string_view key = "\"brokerid\":";
-  const auto at = data.find(key);
-  if (at == std::string::npos) return std::nullopt;
-  try {
-    return std::stoi(data.substr(at + key.size()));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto json = parse_json(data);
+  if (!json) return std::nullopt;
+  auto id = json->number_at("brokerid");
+  if (!id) return std::nullopt;
+  return static_cast<int32_t>(*id);
 }
 
 ControllerElection::ControllerElection(ZkSession& session, asio::any_io_executor executor, int32_t node_id)
@@ -139,7 +137,9 @@ void ControllerElection::bump_epoch() {
 }
 
 void ControllerElection::set_controller(int32_t id) {
-  if (controller_id_.exchange(id) != id) log_info("controller", "the controller is broker " + std::to_string(id));
+  if (controller_id_.exchange(id) == id) return;
+  log_info("controller", "the controller is broker " + std::to_string(id));
+  if (on_change_) on_change_();
 }
 
 }  // namespace runnel::broker

@@ -17,6 +17,7 @@
 #include <asio/any_io_executor.hpp>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,8 @@ class ControllerElection {
   ControllerElection(ZkSession& session, asio::any_io_executor executor, int32_t node_id);
   // Starts electing (call on the executor, once, after the session is connected).
   void start();
+  // `listener` runs on the executor after each change of controller_id() (set before start()).
+  void on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
   // The current controller's node.id, or -1 while unknown.
   int32_t controller_id() const { return controller_id_.load(); }
   // The epoch this broker won with, or -1 (not the controller, or the bump is still under way).
@@ -50,6 +53,7 @@ class ControllerElection {
   ZkSession& session_;
   asio::any_io_executor executor_;
   const int32_t node_id_;
+  std::function<void()> on_change_;
   bool stopped_ = false;
   bool won_ = false;
   std::atomic<int32_t> controller_id_{-1};

@@ -2,7 +2,6 @@
 
 #include <zookeeper/zookeeper.h>
 
-#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <algorithm>
@@ -41,6 +40,13 @@ int to_mode(ZkCreateMode mode) {
 
 std::once_flag log_level_once;
 
+// Set while an awaitable form starts its operation (await_result): that operation completes
+// straight from the C client's thread into the awaiting coroutine's executor, without a hop
+// through the session's executor, so the awaitable forms work while that executor is not running
+// (a broker starting up, a store's own thread). Its `done` only posts, so no user code runs on
+// the C client's thread.
+thread_local bool t_starting_awaitable = false;
+
 // Adapts `done` to the C client's reply: its error, or `value(reply)` (ignored for void).
 template <class T, class Value>
 std::function<void(Reply&)> deliver(std::function<void(Result<T>)> done, Value value) {
@@ -64,9 +70,11 @@ asio::awaitable<Result<T>> await_result(const Start& start) {
   auto initiation = [start_ptr](auto handler) {
     auto executor = asio::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    t_starting_awaitable = true;
     (*start_ptr)([shared, executor](Result<T> result) {
-      asio::dispatch(executor, [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
+      asio::post(executor, [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
     });
+    t_starting_awaitable = false;
   };
   auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<T>)>(initiation,
                                                                                              asio::use_awaitable);
@@ -86,6 +94,7 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
     std::function<void(Reply&)> done;
     Watch* watch = nullptr;         // a watch registered with this operation, if any
     bool watch_on_no_node = false;  // exists: the watch is set even when the node is missing
+    bool direct = false;            // started by an awaitable form: `done` runs on the C client's thread
   };
 
   asio::any_io_executor executor;
@@ -120,7 +129,7 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
   // the operation at once.
   template <class Call>
   void start(std::function<void(Reply&)> done, Watch* watch, bool watch_on_no_node, Call call) {
-    auto op = std::make_unique<Op>(Op{this, std::move(done), watch, watch_on_no_node});
+    auto op = std::make_unique<Op>(Op{this, std::move(done), watch, watch_on_no_node, t_starting_awaitable});
     Op* raw = op.get();
     {
       std::lock_guard lock(mutex);
@@ -144,7 +153,13 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
       const bool watch_set = reply.rc == ZOK || (reply.rc == ZNONODE && owned->watch_on_no_node);
       if (owned->watch != nullptr && !watch_set) watches.erase(owned->watch);
     }
-    asio::post(executor, [done = std::move(owned->done), reply = std::move(reply)]() mutable { done(reply); });
+    complete(std::move(owned), std::move(reply));
+  }
+
+  // Runs `op`'s `done` with `reply`: directly for an awaitable form's, else on the executor.
+  void complete(std::unique_ptr<Op> op, Reply reply) {
+    if (op->direct) return op->done(reply);
+    asio::post(executor, [done = std::move(op->done), reply = std::move(reply)]() mutable { done(reply); });
   }
 
   // Fires `watch` once with `event` and forgets it.
@@ -167,12 +182,7 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
       left_ops.swap(ops);
       left_watches.swap(watches);
     }
-    for (auto& [raw, op] : left_ops) {
-      asio::post(executor, [done = std::move(op->done)]() mutable {
-        Reply reply{ZCLOSING};
-        done(reply);
-      });
-    }
+    for (auto& [raw, op] : left_ops) complete(std::move(op), Reply{ZCLOSING});
     for (auto& [raw, watch] : left_watches) {
       asio::post(executor, [fn = std::move(watch->fn)] { fn({ZkWatchEvent::Type::closed, {}}); });
     }

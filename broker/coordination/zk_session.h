@@ -5,7 +5,8 @@
 //
 // - Operations never block: each queues a request with the C client and returns. Its result is
 //   posted to the session's executor (callback forms) or resumes the awaiting coroutine on its
-//   own executor (awaitable forms), as a Result whose error is a ZkErrc (zk_category()).
+//   own executor (awaitable forms, which never pass through the session's executor: they work
+//   while it is not running), as a Result whose error is a ZkErrc (zk_category()).
 // - Watches are one-shot and fire on the session's executor: after the node event, or with
 //   ZkWatchEvent::Type::session_expired / closed when the session ends first. A connection loss does not
 //   fire them; the C client sets them again when it reconnects within the session.

@@ -1,97 +1,18 @@
-// ZkSession against a real ZooKeeper: one server per test process, started through
-// scripts/zookeeper.sh in a temp dir under /var/tmp on a free port (tickTime 500 ms), stopped at
+// ZkSession against a real ZooKeeper: one server per test process (zk_server.h), stopped at
 // exit. Each test works under its own root node and bounds its own run time.
 #include "broker/coordination/zk_session.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <asio/co_spawn.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
-#include <catch2/catch.hpp>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "unit/broker/coordination/zk_server.h"
 
 namespace runnel::broker {
 namespace {
 
-using namespace std::chrono_literals;
 using Type = ZkWatchEvent::Type;
-
-class ZooKeeperServer {
- public:
-  static ZooKeeperServer& instance() {
-    static ZooKeeperServer server;
-    return server;
-  }
-  ~ZooKeeperServer() {
-    stop();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::string connect() const { return "127.0.0.1:" + std::to_string(port_); }
-  void stop() { script("stop " + dir_); }
-  // Starts again on the same port and data dir.
-  void start() { script("start " + dir_ + " " + std::to_string(port_)); }
-
- private:
-  ZooKeeperServer() {
-    std::string pattern = "/var/tmp/runnel-zk-test.XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = pattern;
-    script("start " + dir_);
-    std::ifstream(dir_ + "/port") >> port_;
-    if (port_ <= 0) throw std::runtime_error("scripts/zookeeper.sh wrote no port");
-  }
-  static void script(const std::string& args) {
-    // ZOOKEEPER_OWNER_PID: the server goes with this process even if it crashes before `stop`.
-    const std::string command = "ZOOKEEPER_OWNER_PID=" + std::to_string(::getpid()) + " bash " +
-                                RUNNEL_ZOOKEEPER_SCRIPT + " " + args;
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
-  }
-  std::string dir_;
-  int port_ = 0;
-};
-
-// Runs the coroutine `body` on `io` (on this thread) for at most `limit`; rethrows what it threw.
-void run(asio::io_context& io, const std::function<asio::awaitable<void>()>& body,
-         std::chrono::milliseconds limit = 20s) {
-  bool done = false;
-  std::exception_ptr error;
-  asio::co_spawn(io, body(), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  auto guard = asio::make_work_guard(io);
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(50ms);
-  if (error) std::rethrow_exception(error);
-  REQUIRE(done);
-}
-
-// Waits (bounded) until `condition` holds, polling on the coroutine's executor.
-asio::awaitable<bool> eventually(std::function<bool()> condition, std::chrono::milliseconds limit = 10s) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) co_return false;
-    timer.expires_after(20ms);
-    co_await timer.async_wait(asio::use_awaitable);
-  }
-  co_return true;
-}
 
 // A session on the shared server whose state changes are recorded.
 struct Client {
