@@ -18,7 +18,10 @@
 
 #include "broker/controller.h"
 #include "broker/coordination/cluster_membership.h"
+#include "broker/coordination/zk_metadata_store.h"
 #include "broker/log_cleaner_thread.h"
+#include "broker/replication/cluster_controller.h"
+#include "broker/replication/replica_fetcher_manager.h"
 #include "broker/logging.h"
 #include "broker/metadata_store.h"
 #include "broker/replica_manager.h"
@@ -35,8 +38,12 @@ struct Broker::State {
   asio::io_context io;
   BrokerConfig config;
   std::unique_ptr<storage::LogManager> logs;
-  std::unique_ptr<EmbeddedMetadataStore> metadata;
+  std::unique_ptr<EmbeddedMetadataStore> local_metadata;
+  std::unique_ptr<ZkMetadataStore> zk_metadata;  // ZooKeeper mode only
+  MetadataStore* metadata = nullptr;              // one of the two
   asio::thread_pool disk_pool{2};
+  std::unique_ptr<ReplicaFetcherManager> fetchers;      // ZooKeeper mode only
+  std::unique_ptr<ClusterController> cluster_controller;  // ZooKeeper mode only
   std::unique_ptr<ReplicaManager> replicas;
   std::unique_ptr<Controller> controller;
   std::unique_ptr<group::GroupCoordinator> groups;
@@ -141,11 +148,47 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   auto logs = storage::LogManager::open(options);
   if (!logs) throw std::runtime_error("cannot open log dirs: " + logs.error().message());
   s.logs = std::move(*logs);
-  auto metadata = EmbeddedMetadataStore::open(s.config.log_dirs.front() + "/__cluster_metadata");
+  auto metadata = EmbeddedMetadataStore::open(s.config.log_dirs.front() + "/__cluster_metadata", s.config.node_id);
   if (!metadata) throw std::runtime_error("cannot open the metadata store: " + metadata.error().message());
-  s.metadata = std::move(*metadata);
-  s.replicas = std::make_unique<ReplicaManager>(s.config, *s.logs, s.disk_pool);
+  s.local_metadata = std::move(*metadata);
+  s.metadata = s.local_metadata.get();
+  if (s.membership) {
+    auto zk = ZkMetadataStore::open(s.membership->session(), s.io.get_executor(), *s.local_metadata,
+                                    std::chrono::milliseconds(s.config.zookeeper_connection_timeout_ms), s.config.node_id);
+    if (!zk) throw std::runtime_error("cannot load the cluster metadata from ZooKeeper: " + zk.error().message());
+    s.zk_metadata = std::move(*zk);
+    s.metadata = s.zk_metadata.get();
+  }
+  s.replicas = std::make_unique<ReplicaManager>(s.config, *s.logs, *s.metadata, s.disk_pool);
   s.controller = std::make_unique<Controller>(s.config, *s.metadata, *s.replicas);
+  if (s.membership) {
+    ClusterMembership& membership = *s.membership;
+    auto live = [&membership] {
+      std::set<int32_t> ids;
+      for (const auto& b : membership.brokers()) ids.insert(b.node_id);
+      return ids;
+    };
+    s.controller->set_live_brokers([live] {
+      auto ids = live();
+      return std::vector<int32_t>(ids.begin(), ids.end());
+    });
+    s.fetchers = std::make_unique<ReplicaFetcherManager>(
+        s.io.get_executor(), s.disk_pool, s.config, [&membership](int32_t node_id) -> std::optional<BrokerEndpoint> {
+          for (const auto& b : membership.brokers())
+            if (b.node_id == node_id) return b;
+          return std::nullopt;
+        });
+    s.replicas->set_fetchers(s.fetchers.get());
+    s.cluster_controller = std::make_unique<ClusterController>(
+        s.io.get_executor(), s.config, *s.metadata,
+        ClusterController::Hooks{live, [&membership, id = s.config.node_id] { return membership.controller_id() == id; },
+                                 [&membership] { return membership.controller_epoch(); }});
+    s.metadata->on_change([&s] {
+      s.replicas->request_reconcile();
+      s.cluster_controller->on_change();
+    });
+    membership.on_change([&s] { s.cluster_controller->on_change(); });
+  }
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
   s.producer_ids = std::make_unique<ProducerIdManager>(*s.metadata);
   s.cleaner = std::make_unique<LogCleanerThread>(s.config, *s.replicas);
@@ -186,8 +229,15 @@ int Broker::run() {
       server.stop();
       s.io.stop();
     };
-    if (s.membership) s.membership->close(finish);
-    else finish();
+    if (!s.membership) return finish();
+    s.fetchers->stop();
+    auto close = [&, finish] { s.membership->close(finish); };
+    // Controlled shutdown: leadership moves away while this broker is still registered.
+    if (code == 0 && s.config.controlled_shutdown_enable)
+      s.cluster_controller->shut_down(std::chrono::milliseconds(std::min(5000, s.config.zookeeper_session_timeout_ms)),
+                                      close);
+    else
+      close();
   };
   if (s.membership) {
     s.on_membership_lost = [&](const std::string& reason) {
@@ -227,13 +277,21 @@ int Broker::run() {
                  log_exception);
 
   asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);
-  // Retention and the cleaner cover every partition, not only those used
-  // since the start: open them all in the background.
-  asio::post(s.disk_pool, [&] { s.replicas->open_all(s.metadata->topics()); });
+  // Every hosted partition opens in its role (retention and the cleaner cover those nobody has
+  // used since the start too), and again after each change in the store.
+  s.replicas->request_reconcile();
+  if (s.cluster_controller) {
+    s.cluster_controller->on_change();
+    asio::co_spawn(s.io, every(s.config.leader_imbalance_check_interval_ms, [&] { s.cluster_controller->rebalance(); }),
+                   log_exception);
+  }
+  asio::co_spawn(s.io, every(std::max<int64_t>(1, s.config.replica_lag_time_max_ms / 2),
+                             [&] { s.replicas->shrink_isrs(BrokerServices::now_ms()); }),
+                 log_exception);
   asio::co_spawn(s.io, every(s.config.log_retention_check_interval_ms,
                              [&] {
+                               s.replicas->request_reconcile();
                                asio::post(s.disk_pool, [&] {
-                                 s.replicas->open_all(s.metadata->topics());
                                  if (s.replicas->apply_retention(BrokerServices::now_ms()) == 0) return;
                                  if (auto r = s.logs->write_checkpoints(); !r)
                                    log_error("storage", "writing checkpoints failed: " + r.error().message());

@@ -93,6 +93,14 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
       {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
       {"replica.lag.time.max.ms", T::long_type, "30000", 1},
+      {"replica.fetch.max.bytes", T::int_type, "1048576", 0, kIntMax},
+      {"replica.fetch.wait.max.ms", T::int_type, "500", 0, kIntMax},
+      {"replica.fetch.backoff.ms", T::int_type, "1000", 0, kIntMax},
+      {"replica.socket.timeout.ms", T::int_type, "30000", 1, kIntMax},
+      {"unclean.leader.election.enable", T::bool_type, "false"},
+      {"auto.leader.rebalance.enable", T::bool_type, "true"},
+      {"leader.imbalance.check.interval.seconds", T::long_type, "300", 1},
+      {"controlled.shutdown.enable", T::bool_type, "true"},
   };
   return defs;
 }
@@ -198,6 +206,18 @@ BrokerConfig make_broker_config(const Properties& props) {
       throw ConfigError("invalid value for broker.rack: '" + rack + "' (must be non-empty, without quotes or backslashes)");
     config.broker_rack = rack;
   }
+  config.replica_lag_time_max_ms = parse_long(get("replica.lag.time.max.ms"));
+  config.replica_fetch_max_bytes = static_cast<int32_t>(parse_long(get("replica.fetch.max.bytes")));
+  config.replica_fetch_wait_max_ms = static_cast<int32_t>(parse_long(get("replica.fetch.wait.max.ms")));
+  config.replica_fetch_backoff_ms = static_cast<int32_t>(parse_long(get("replica.fetch.backoff.ms")));
+  config.replica_socket_timeout_ms = static_cast<int32_t>(parse_long(get("replica.socket.timeout.ms")));
+  if (config.replica_socket_timeout_ms <= config.replica_fetch_wait_max_ms)
+    throw ConfigError("invalid value for replica.socket.timeout.ms: '" + get("replica.socket.timeout.ms") +
+                      "' (must be larger than replica.fetch.wait.max.ms)");
+  config.unclean_leader_election_enable = parse_bool(get("unclean.leader.election.enable"));
+  config.auto_leader_rebalance_enable = parse_bool(get("auto.leader.rebalance.enable"));
+  config.leader_imbalance_check_interval_ms = parse_long(get("leader.imbalance.check.interval.seconds")) * 1000;
+  config.controlled_shutdown_enable = parse_bool(get("controlled.shutdown.enable"));
   config.offsets_topic_num_partitions = static_cast<int32_t>(parse_long(get("offsets.topic.num.partitions")));
   config.offsets_topic_replication_factor = static_cast<int16_t>(parse_long(get("offsets.topic.replication.factor")));
   config.offsets_topic_segment_bytes = static_cast<int32_t>(parse_long(get("offsets.topic.segment.bytes")));

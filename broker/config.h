@@ -52,6 +52,16 @@ struct BrokerConfig {
   int32_t zookeeper_session_timeout_ms = 18000;
   int32_t zookeeper_connection_timeout_ms = 18000;  // unset: the session timeout, as Kafka
   std::optional<std::string> broker_rack;
+  // Replication (broker/replication/), ZooKeeper mode.
+  int64_t replica_lag_time_max_ms = 30000;  // a follower not caught up for this long leaves the ISR
+  int32_t replica_fetch_max_bytes = 1048576;
+  int32_t replica_fetch_wait_max_ms = 500;
+  int32_t replica_fetch_backoff_ms = 1000;  // after a failed fetch
+  int32_t replica_socket_timeout_ms = 30000;
+  bool unclean_leader_election_enable = false;
+  bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_ms = 300000;
+  bool controlled_shutdown_enable = true;
   // Consumer groups (broker/group/).
   int32_t offsets_topic_num_partitions = 50;
   int16_t offsets_topic_replication_factor = 3;  // capped at the brokers available

@@ -1,13 +1,47 @@
 #include "broker/controller.h"
 
+#include <algorithm>
+#include <random>
+
 #include "broker/logging.h"
 
 namespace runnel::broker {
 
 using protocol::ErrorCode;
 
+namespace {
+
+// Kafka's assignment without racks: partition p's replicas start at broker (start + p) and
+// follow in order, the followers shifted by one more every time p wraps around the brokers, so
+// leaders and followers both spread evenly.
+std::vector<std::vector<int32_t>> assign_replicas(std::vector<int32_t> brokers, int32_t partitions,
+                                                  int16_t replication_factor) {
+  std::sort(brokers.begin(), brokers.end());
+  const size_t n = brokers.size();
+  std::random_device random;
+  const size_t start = random() % n;
+  size_t shift = random() % n;
+  std::vector<std::vector<int32_t>> assignment;
+  for (int32_t p = 0; p < partitions; ++p) {
+    if (p > 0 && static_cast<size_t>(p) % n == 0) ++shift;
+    const size_t first = (start + static_cast<size_t>(p)) % n;
+    std::vector<int32_t> replicas{brokers[first]};
+    for (int16_t r = 1; r < replication_factor; ++r) {
+      const size_t step = 1 + (shift + static_cast<size_t>(r) - 1) % (n - 1);
+      replicas.push_back(brokers[(first + step) % n]);
+    }
+    assignment.push_back(std::move(replicas));
+  }
+  return assignment;
+}
+
+}  // namespace
+
 Controller::Controller(const BrokerConfig& config, MetadataStore& metadata, ReplicaManager& replicas)
-    : config_(config), metadata_(metadata), replicas_(replicas) {}
+    : config_(config),
+      live_brokers_([node_id = config.node_id] { return std::vector<int32_t>{node_id}; }),
+      metadata_(metadata),
+      replicas_(replicas) {}
 
 TopicOutcome Controller::create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
                                       const TopicConfigs& configs, bool validate_only) {
@@ -20,22 +54,31 @@ TopicOutcome Controller::create_topic(const std::string& name, int32_t partition
   if (partitions < 1) return {ErrorCode::invalid_partitions, "number of partitions must be at least 1", std::nullopt};
   if (replication_factor < 1)
     return {ErrorCode::invalid_replication_factor, "replication factor must be at least 1", std::nullopt};
-  if (replication_factor > 1)
+  const auto brokers = live_brokers_();
+  if (static_cast<size_t>(replication_factor) > brokers.size())
     return {ErrorCode::invalid_replication_factor,
-            "replication factor " + std::to_string(replication_factor) + " is larger than the 1 available broker",
+            "replication factor " + std::to_string(replication_factor) + " is larger than the " +
+                std::to_string(brokers.size()) + " available broker" + (brokers.size() == 1 ? "" : "s"),
             std::nullopt};
   for (const auto& [key, value] : configs)
     if (auto reason = check_topic_config(key, value)) return {ErrorCode::invalid_config, *reason, std::nullopt};
 
-  TopicMetadata topic{name, random_topic_id(), partitions, replication_factor, configs};
+  TopicMetadata topic{name, random_topic_id(), partitions, replication_factor,
+                      assign_replicas(brokers, partitions, replication_factor), configs};
   if (validate_only) return {ErrorCode::none, "", topic};
-  if (auto r = metadata_.put_topic(topic); !r)
+  if (auto r = metadata_.create_topic(topic); !r) {
+    if (r.error() == MetadataErrc::topic_already_exists)
+      return {ErrorCode::topic_already_exists, "topic '" + name + "' already exists", std::nullopt};
     return {ErrorCode::kafka_storage_error, "metadata store: " + r.error().message(), std::nullopt};
+  }
   for (int32_t p = 0; p < partitions; ++p) {
     if (auto r = replicas_.partition(topic, p); !r)
       return {ErrorCode::kafka_storage_error, "creating partition: " + r.error().message(), std::nullopt};
   }
-  log_info("controller", "created topic " + name + " with " + std::to_string(partitions) + " partition(s)");
+  std::string assignment;
+  for (const auto& replicas : topic.assignment) assignment += (assignment.empty() ? "" : " ") + describe_replicas(replicas);
+  log_info("controller", "created topic " + name + " with " + std::to_string(partitions) +
+                             " partition(s), replicas " + assignment);
   return {ErrorCode::none, "", topic};
 }
 

@@ -1,8 +1,11 @@
 #pragma once
-// Controller: the one place topics are created, deleted and reconfigured.
-// Single node: this broker is the controller and writes the embedded
-// MetadataStore; replicas follow from it. Outcomes are Kafka error codes
-// with a message, as CreateTopics/DeleteTopics/AlterConfigs report them.
+// Controller: the one place topics are created, deleted and reconfigured, on whichever broker
+// receives the request. New topics get their replicas assigned over the live brokers (Kafka's
+// round robin from a random start, each partition's list shifted by one); the store writes the
+// topic with each partition's initial state; this broker's replicas follow from the store
+// (ReplicaManager::reconcile), the other brokers' from their watches. Single node: the only
+// broker hosts everything. Outcomes are Kafka error codes with a message, as
+// CreateTopics/DeleteTopics/AlterConfigs report them.
 
 #include <functional>
 #include <mutex>
@@ -27,6 +30,9 @@ struct TopicOutcome {
 class Controller {
  public:
   Controller(const BrokerConfig& config, MetadataStore& metadata, ReplicaManager& replicas);
+
+  // ZooKeeper mode: the registered brokers' node ids (default: this broker alone).
+  void set_live_brokers(std::function<std::vector<int32_t>()> live_brokers) { live_brokers_ = std::move(live_brokers); }
 
   // partitions / replication_factor of -1 take the broker defaults.
   TopicOutcome create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
@@ -53,6 +59,7 @@ class Controller {
                               const std::function<std::optional<std::string>(TopicConfigs&)>& change);
 
   const BrokerConfig& config_;
+  std::function<std::vector<int32_t>()> live_brokers_;
   MetadataStore& metadata_;
   ReplicaManager& replicas_;
   std::mutex mutex_;  // serializes changes

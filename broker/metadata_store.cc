@@ -17,26 +17,79 @@ constexpr const char* kNextProducerIdKey = "producer-id/next";
 constexpr const char* kTransactionalPrefix = "transactional-id/";
 }
 
-Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::open(const std::string& dir) {
+std::string describe_replicas(const std::vector<int32_t>& replicas) {
+  std::string text = "[";
+  for (size_t i = 0; i < replicas.size(); ++i) text += (i ? "," : "") + std::to_string(replicas[i]);
+  return text + "]";
+}
+
+const std::error_category& metadata_category() {
+  struct Category final : std::error_category {
+    const char* name() const noexcept override { return "metadata"; }
+    std::string message(int e) const override {
+      switch (static_cast<MetadataErrc>(e)) {
+        case MetadataErrc::topic_already_exists: return "topic already exists";
+        case MetadataErrc::stale_version: return "the state changed meanwhile (stale version)";
+        case MetadataErrc::unavailable: return "the metadata store did not answer in time";
+      }
+      return "metadata error " + std::to_string(e);
+    }
+  };
+  static const Category category;
+  return category;
+}
+
+Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::open(const std::string& dir, int32_t node_id) {
   auto store = storage::MetaStore::open(dir);
   if (!store) return fail(store.error());
-  std::unique_ptr<EmbeddedMetadataStore> metadata(new EmbeddedMetadataStore(std::move(*store)));
+  std::unique_ptr<EmbeddedMetadataStore> metadata(new EmbeddedMetadataStore(std::move(*store), node_id));
   auto scanned = metadata->store_->scan(kTopicPrefix, [&](std::string_view key, std::string_view value) {
     auto name = key.substr(std::string_view(kTopicPrefix).size());
     auto topic = decode_topic_metadata(name, value);
     if (!topic) throw std::runtime_error("metadata store " + dir + ": unreadable entry for topic " + std::string(name));
+    metadata->fill_assignment(*topic);
     metadata->topics_.emplace(topic->name, *topic);
   });
   if (!scanned) return fail(scanned.error());
   return metadata;
 }
 
+void EmbeddedMetadataStore::fill_assignment(TopicMetadata& topic) const {
+  topic.assignment.assign(static_cast<size_t>(topic.partitions), std::vector<int32_t>{node_id_});
+}
+
 Result<void> EmbeddedMetadataStore::put_topic(const TopicMetadata& topic) {
   std::lock_guard lock(mutex_);
-  if (auto r = store_->put(kTopicPrefix + topic.name, encode_topic_metadata(topic)); !r) return r;
-  topics_[topic.name] = topic;
+  TopicMetadata stored = topic;
+  fill_assignment(stored);
+  if (auto r = store_->put(kTopicPrefix + topic.name, encode_topic_metadata(stored)); !r) return r;
+  topics_[topic.name] = std::move(stored);
   return {};
 }
+
+Result<void> EmbeddedMetadataStore::create_topic(const TopicMetadata& topic) {
+  {
+    std::lock_guard lock(mutex_);
+    if (topics_.count(topic.name)) return fail(MetadataErrc::topic_already_exists);
+  }
+  return put_topic(topic);  // the controller serializes creations
+}
+
+std::optional<PartitionState> EmbeddedMetadataStore::partition_state(const std::string& topic,
+                                                                     int32_t partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end() || partition < 0 || partition >= it->second.partitions) return std::nullopt;
+  return PartitionState{node_id_, 0, {node_id_}, 0, 0};
+}
+
+void EmbeddedMetadataStore::update_partition_state(const std::string&, int32_t, const PartitionState&,
+                                                   std::function<void(Result<PartitionState>)> done) {
+  // One replica, one leader, one epoch: nothing may change it.
+  done(fail(MetadataErrc::stale_version));
+}
+
+void EmbeddedMetadataStore::on_change(std::function<void()>) {}  // only this broker changes it, synchronously
 
 Result<void> EmbeddedMetadataStore::delete_topic(const std::string& name) {
   std::lock_guard lock(mutex_);

@@ -1,15 +1,27 @@
 #pragma once
-// Partition: a topic-partition this broker leads (single node: all of them).
-// It owns the durability and visibility rules on top of storage::Log:
-//  - high watermark = flushed offset in the durable mode (consumers never see
-//    bytes a crash could lose), log end offset in page-cache mode;
-//  - wait_durable(offset) completes once everything below `offset` is
-//    fsynced; fsyncs run on the disk pool and are shared by every waiter;
-//  - fetchers waiting for data are woken when the high watermark moves.
+// Partition: a replica of a topic-partition hosted by this broker, as leader or follower
+// (single node: the leader of all of them). It owns the durability, visibility and replication
+// rules on top of storage::Log:
+//  - its role comes from the partition state in the metadata store (apply_state): leader at
+//    a leader epoch, or follower of another broker; a new leader epoch starts at the log end
+//    offset in the leader epoch cache;
+//  - the leader's high watermark is the smallest over the ISR of each replica's log end offset,
+//    this broker's counted as its flushed offset in the durable mode (consumers never see bytes
+//    a crash of the leader could lose) and its log end offset in page-cache mode; it never moves
+//    back while this broker leads. With an ISR of one (single node) it is the local offset;
+//  - a follower's high watermark is the leader's, capped at its own log end offset;
+//  - the leader changes the ISR (expansion when a follower catches up, shrinking after
+//    replica.lag.time.max.ms) through the IsrWriter, one change at a time, by compare-and-set;
+//  - wait_durable(offset) completes once everything below `offset` is fsynced (acks=1);
+//    wait_high_watermark(offset) once the high watermark passes it (acks=all), or fails when
+//    leadership is lost; fsyncs run on the disk pool and are shared by every waiter;
+//  - fetch waiters are woken when the high watermark moves (consumers) or the log end moves
+//    (followers' fetches).
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/thread_pool.hpp>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +29,8 @@
 #include <mutex>
 #include <vector>
 
+#include "broker/metadata_store.h"
+#include "broker/replication/isr_tracker.h"
 #include "protocol/error_code.h"
 #include "protocol/result.h"
 #include "storage/log.h"
@@ -26,20 +40,58 @@ namespace runnel::broker {
 
 class Partition : public std::enable_shared_from_this<Partition> {
  public:
-  Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> log, asio::thread_pool& disk_pool);
+  // Writes a proposed partition state (an ISR change) by compare-and-set; `done` gets the
+  // stored state or the failure (MetadataStore::update_partition_state).
+  using IsrWriter =
+      std::function<void(const PartitionState& proposed, std::function<void(Result<PartitionState>)> done)>;
+
+  Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> log, asio::thread_pool& disk_pool,
+            int32_t self, IsrWriter isr_writer = {});
 
   const storage::TopicPartition& topic_partition() const { return tp_; }
   storage::Log& log() { return *log_; }
-  int32_t leader_epoch() const { return leader_epoch_; }
-  int64_t high_watermark() const;
+  int32_t leader_epoch() const { return leader_epoch_.load(); }
+  bool is_leader() const { return leader_.load() == self_; }
+  int32_t leader_id() const { return leader_.load(); }
+  int64_t high_watermark() const { return sole_in_sync_.load() ? local_offset() : high_watermark_.load(); }
+  // The state last applied.
+  PartitionState state() const;
 
+  enum class Transition { none, became_leader, became_follower, changed };
+  // Applies the store's state for this partition (its replicas: `replicas`): leadership at a
+  // new epoch, following another leader (waiters for the high watermark fail with
+  // NOT_LEADER_OR_FOLLOWER), or an ISR change. A state older than the one applied (a lower
+  // leader epoch, or the same epoch at a lower version) is ignored.
+  Transition apply_state(const PartitionState& state, const std::vector<int32_t>& replicas, int64_t now_ms);
+
+  // Leader: appends a producer's batch at the current leader epoch.
   Result<storage::AppendInfo> append(std::span<std::byte> batch, int64_t now_ms);
   // Completes (on the caller's executor) when offsets below `offset` are durable.
   asio::awaitable<Result<void>> wait_durable(int64_t offset);
+  // Completes when the high watermark reaches `offset`: none, NOT_LEADER_OR_FOLLOWER (this broker
+  // stopped leading first) or REQUEST_TIMED_OUT after `timeout_ms`.
+  asio::awaitable<protocol::ErrorCode> wait_high_watermark(int64_t offset, int64_t timeout_ms);
+  // Leader: the ISR size (for min.insync.replicas).
+  size_t isr_size() const;
+  // Leader: follower `replica` fetched from `fetch_offset`. Moves the high watermark and may
+  // propose adding the follower to the ISR.
+  void record_follower_fetch(int32_t replica, int64_t fetch_offset, int64_t now_ms);
+  // Leader: proposes removing followers not caught up for `lag_ms`.
+  void shrink_isr(int64_t now_ms, int64_t lag_ms);
 
-  // Registers `wake` to be called (from any thread) when the high watermark
-  // moves; returns an id for remove_waiter().
-  uint64_t add_waiter(std::function<void()> wake);
+  // Follower: appends batches fetched from the leader (offsets and epochs kept), fsyncs them in
+  // the durable mode, and takes the leader's high watermark (capped at the log end). Blocking:
+  // call on the disk pool.
+  Result<storage::AppendInfo> append_replicated(std::span<const std::byte> batches, int64_t leader_high_watermark,
+                                                int64_t now_ms);
+  // Follower: removes everything at or after `offset` (the divergent tail of an older epoch).
+  // Blocking: call on the disk pool.
+  Result<void> truncate_to(int64_t offset);
+  void set_follower_high_watermark(int64_t leader_high_watermark);
+
+  // Registers `wake` to be called (from any thread) when the high watermark moves or, with
+  // `on_append`, also when the log end offset moves; returns an id for remove_waiter().
+  uint64_t add_waiter(std::function<void()> wake, bool on_append = false);
   void remove_waiter(uint64_t id);
 
   // DeleteRecords: moves the log start offset up to `offset` (kDeleteToHighWatermark:
@@ -68,18 +120,46 @@ class Partition : public std::enable_shared_from_this<Partition> {
  private:
   void schedule_flush();
   void run_flush();
-  void notify_waiters();
+  void notify_waiters(bool appended_only = false);
+  // The leader's high watermark from the local offset and the ISR; completes waiters and wakes
+  // fetchers when it moved.
+  void advance_high_watermark();
+  // Sends an ISR change through the IsrWriter (outside mutex_; isr_change_pending_ set).
+  void propose_isr(PartitionState proposal);
+  void fail_high_watermark_waiters(protocol::ErrorCode error);
+  int64_t local_offset() const;
 
   storage::TopicPartition tp_;
   std::shared_ptr<storage::Log> log_;
   asio::thread_pool& disk_pool_;
-  int32_t leader_epoch_ = 0;
+  const int32_t self_;
+  IsrWriter isr_writer_;
+  std::atomic<int32_t> leader_epoch_{0};
+  std::atomic<int32_t> leader_{-1};
+  std::atomic<int64_t> high_watermark_{0};
+  // Leading with an ISR of itself alone (single node): the high watermark is the local offset,
+  // read straight from the log (also after flushes that bypass this class).
+  std::atomic<bool> sole_in_sync_{false};
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  PartitionState state_;
+  bool state_applied_ = false;
+  IsrTracker tracker_;
+  int64_t epoch_start_offset_ = 0;
+  bool isr_change_pending_ = false;
   bool flush_scheduled_ = false;
   std::multimap<int64_t, std::function<void(std::error_code)>> durable_waiters_;
+  struct HighWatermarkWaiter {
+    uint64_t id;
+    std::function<void(protocol::ErrorCode)> complete;
+  };
+  std::multimap<int64_t, HighWatermarkWaiter> high_watermark_waiters_;
   uint64_t next_waiter_id_ = 1;
-  std::map<uint64_t, std::function<void()>> hw_waiters_;
+  struct FetchWaiter {
+    std::function<void()> wake;
+    bool on_append;
+  };
+  std::map<uint64_t, FetchWaiter> fetch_waiters_;
 };
 
 }  // namespace runnel::broker

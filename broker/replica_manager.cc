@@ -1,12 +1,33 @@
 #include "broker/replica_manager.h"
 
+#include <algorithm>
+#include <asio/post.hpp>
+#include <chrono>
+#include <set>
+
 #include "broker/logging.h"
+#include "broker/replication/replica_fetcher_manager.h"
 #include "broker/topic_config.h"
 
 namespace runnel::broker {
+namespace {
 
-ReplicaManager::ReplicaManager(const BrokerConfig& config, storage::LogManager& logs, asio::thread_pool& disk_pool)
-    : config_(config), logs_(logs), disk_pool_(disk_pool) {}
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool hosts(const TopicMetadata& topic, int32_t partition, int32_t node_id) {
+  if (static_cast<size_t>(partition) >= topic.assignment.size()) return false;
+  const auto& replicas = topic.assignment[static_cast<size_t>(partition)];
+  return std::find(replicas.begin(), replicas.end(), node_id) != replicas.end();
+}
+
+}  // namespace
+
+ReplicaManager::ReplicaManager(const BrokerConfig& config, storage::LogManager& logs, MetadataStore& metadata,
+                               asio::thread_pool& disk_pool)
+    : config_(config), logs_(logs), metadata_(metadata), disk_pool_(disk_pool) {}
 
 Result<std::shared_ptr<Partition>> ReplicaManager::partition(const TopicMetadata& topic, int32_t partition) {
   std::lock_guard lock(mutex_);
@@ -16,6 +37,7 @@ Result<std::shared_ptr<Partition>> ReplicaManager::partition(const TopicMetadata
 Result<std::shared_ptr<Partition>> ReplicaManager::partition_locked(const TopicMetadata& topic, int32_t partition) {
   storage::TopicPartition tp{topic.name, partition};
   if (auto it = partitions_.find(tp); it != partitions_.end()) return it->second;
+  if (!hosts(topic, partition, config_.node_id)) return std::shared_ptr<Partition>{};
   auto log_config = make_log_config(config_, topic.configs);
   auto log = logs_.get_or_create(tp, log_config);
   if (!log) return fail(log.error());
@@ -27,16 +49,122 @@ Result<std::shared_ptr<Partition>> ReplicaManager::partition_locked(const TopicM
                  " segment(s), cut " + std::to_string(report.bytes_truncated) + " invalid byte(s), deleted " +
                  std::to_string(report.segments_deleted) + " later segment(s); log end offset " +
                  std::to_string((*log)->log_end_offset()));
-  auto p = std::make_shared<Partition>(tp, *log, disk_pool_);
+  // The leader's ISR changes go to the store by compare-and-set.
+  Partition::IsrWriter isr_writer = [this, tp](const PartitionState& proposed,
+                                               std::function<void(Result<PartitionState>)> done) {
+    log_info("replication", "proposing ISR " + describe_replicas(proposed.isr) + " for " + tp.dir_name());
+    metadata_.update_partition_state(tp.topic, tp.partition, proposed, std::move(done));
+  };
+  auto p = std::make_shared<Partition>(tp, *log, disk_pool_, config_.node_id, std::move(isr_writer));
   partitions_.emplace(tp, p);
+  applied_configs_[topic.name] = topic.configs;
+  apply_state_locked(topic, partition, *p);
   return p;
+}
+
+void ReplicaManager::apply_state_locked(const TopicMetadata& topic, int32_t partition, Partition& replica) {
+  auto state = metadata_.partition_state(topic.name, partition);
+  if (!state) return;  // not written yet: the next reconciliation applies it
+  const auto& replicas = topic.assignment[static_cast<size_t>(partition)];
+  const auto transition = replica.apply_state(*state, replicas, now_ms());
+  const auto& tp = replica.topic_partition();
+  switch (transition) {
+    case Partition::Transition::became_leader:
+      if (fetchers_) fetchers_->remove(tp);
+      for (auto& listener : leadership_listeners_) listener(partitions_.at(tp), true);
+      if (fetchers_)  // ZooKeeper mode: a single node leads everything from the start
+        log_info("replication", tp.dir_name() + ": leader at epoch " + std::to_string(state->leader_epoch) + ", ISR " +
+                                  describe_replicas(state->isr) + ", log end offset " +
+                                  std::to_string(replica.log().log_end_offset()));
+      break;
+    case Partition::Transition::became_follower:
+      for (auto& listener : leadership_listeners_) listener(partitions_.at(tp), false);
+      if (fetchers_) {
+        if (state->leader >= 0) fetchers_->add(partitions_.at(tp), state->leader, state->leader_epoch);
+        else fetchers_->remove(tp);
+      }
+      log_info("replication", tp.dir_name() + ": follower of " + std::to_string(state->leader) + " at epoch " +
+                                  std::to_string(state->leader_epoch));
+      break;
+    case Partition::Transition::changed:
+    case Partition::Transition::none:
+      break;
+  }
+}
+
+void ReplicaManager::reconcile() {
+  auto topics = metadata_.topics();
+  std::set<std::string> names;
+  std::vector<TopicMetadata> reconfigured;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& topic : topics) {
+      names.insert(topic.name);
+      if (auto it = applied_configs_.find(topic.name); it != applied_configs_.end() && it->second != topic.configs)
+        reconfigured.push_back(topic);
+      for (int32_t p = 0; p < topic.partitions; ++p) {
+        auto found = partitions_.find(storage::TopicPartition{topic.name, p});
+        if (found != partitions_.end()) {
+          apply_state_locked(topic, p, *found->second);
+          continue;
+        }
+        if (auto opened = partition_locked(topic, p); !opened)
+          log_error("storage", "cannot open " + topic.name + "-" + std::to_string(p) + ": " + opened.error().message());
+      }
+    }
+  }
+  for (const auto& topic : reconfigured) reconfigure(topic);
+  // Topics deleted (by another broker's controller): their replicas go.
+  std::set<std::string> gone;
+  for (const auto& tp : logs_.partitions())
+    if (!names.count(tp.topic)) gone.insert(tp.topic);
+  for (const auto& name : gone) {
+    TopicMetadata topic;
+    topic.name = name;
+    topic.partitions = 0;
+    for (const auto& tp : logs_.partitions())
+      if (tp.topic == name) topic.partitions = std::max(topic.partitions, tp.partition + 1);
+    log_info("replication", "removing the replicas of deleted topic " + name);
+    if (auto r = remove_topic(topic); !r)
+      log_error("storage", "cannot remove the logs of " + name + ": " + r.error().message());
+  }
+}
+
+void ReplicaManager::request_reconcile() {
+  {
+    std::lock_guard lock(reconcile_mutex_);
+    if (reconcile_scheduled_) {
+      reconcile_again_ = true;
+      return;
+    }
+    reconcile_scheduled_ = true;
+  }
+  asio::post(disk_pool_, [this] {
+    for (;;) {
+      reconcile();
+      std::lock_guard lock(reconcile_mutex_);
+      if (!reconcile_again_) {
+        reconcile_scheduled_ = false;
+        return;
+      }
+      reconcile_again_ = false;
+    }
+  });
+}
+
+void ReplicaManager::shrink_isrs(int64_t now) {
+  for (auto& partition : partitions())
+    if (partition->is_leader()) partition->shrink_isr(now, config_.replica_lag_time_max_ms);
 }
 
 Result<void> ReplicaManager::remove_topic(const TopicMetadata& topic) {
   std::lock_guard lock(mutex_);
+  applied_configs_.erase(topic.name);
   for (int32_t p = 0; p < topic.partitions; ++p) {
     storage::TopicPartition tp{topic.name, p};
+    if (fetchers_) fetchers_->remove(tp);
     partitions_.erase(tp);
+    if (!logs_.contains(tp)) continue;
     if (auto r = logs_.remove(tp); !r) return r;
   }
   return {};
@@ -46,6 +174,7 @@ void ReplicaManager::reconfigure(const TopicMetadata& topic) {
   std::vector<std::shared_ptr<Partition>> open;
   {
     std::lock_guard lock(mutex_);
+    applied_configs_[topic.name] = topic.configs;
     for (auto& [tp, partition] : partitions_)
       if (tp.topic == topic.name) open.push_back(partition);
   }
@@ -73,17 +202,6 @@ std::vector<std::shared_ptr<Partition>> ReplicaManager::partitions() {
   all.reserve(partitions_.size());
   for (auto& [tp, partition] : partitions_) all.push_back(partition);
   return all;
-}
-
-void ReplicaManager::open_all(const std::vector<TopicMetadata>& topics) {
-  for (const auto& topic : topics)
-    for (int32_t p = 0; p < topic.partitions; ++p) {
-      std::lock_guard lock(mutex_);
-      // Only existing logs: a topic deleted since `topics` was read stays deleted.
-      if (!logs_.contains(storage::TopicPartition{topic.name, p})) continue;
-      if (auto opened = partition_locked(topic, p); !opened)
-        log_error("storage", "cannot open " + topic.name + "-" + std::to_string(p) + ": " + opened.error().message());
-    }
 }
 
 int ReplicaManager::apply_retention(int64_t now_ms) {

@@ -19,6 +19,9 @@ namespace runnel::broker {
 // executor, which is kept busy meanwhile so that its run() does not return.
 template <typename Fn, typename Result = std::invoke_result_t<Fn&>>
 asio::awaitable<Result> run_blocking(asio::thread_pool& pool, Fn fn) {
+  // Callers pass a lambda inside the co_await expression, and GCC 12 destroys such temporaries
+  // twice: a captured shared_ptr would be released twice. Capture references only.
+  static_assert(std::is_trivially_destructible_v<Fn>, "run_blocking: capture references only (GCC 12)");
   // A named initiation and a shared handler: GCC 12 destroys temporaries
   // inside a co_await expression twice (see Partition::wait_durable).
   auto initiation = [&pool, fn = std::move(fn)](auto handler) mutable {

@@ -24,6 +24,15 @@ std::string encode_topic_metadata(const TopicMetadata& topic) {
   }
   std::string text = "id=" + id + "\npartitions=" + std::to_string(topic.partitions) +
                      "\nreplication.factor=" + std::to_string(topic.replication_factor) + "\n";
+  if (!topic.assignment.empty()) {
+    text += "assignment=";
+    for (size_t p = 0; p < topic.assignment.size(); ++p) {
+      if (p > 0) text += ';';
+      for (size_t r = 0; r < topic.assignment[p].size(); ++r)
+        text += (r > 0 ? "," : "") + std::to_string(topic.assignment[p][r]);
+    }
+    text += "\n";
+  }
   for (const auto& [key, value] : topic.configs) text += "config." + key + "=" + value + "\n";
   return text;
 }
@@ -55,6 +64,19 @@ std::optional<TopicMetadata> decode_topic_metadata(std::string_view name, std::s
     } else if (key == "replication.factor") {
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), topic.replication_factor);
       if (ec != std::errc{}) return std::nullopt;
+    } else if (key == "assignment") {
+      topic.assignment.emplace_back();
+      for (size_t i = 0; i <= value.size(); ++i) {
+        if (i == value.size() || value[i] == ';' || value[i] == ',') continue;
+        auto end = value.find_first_of(",;", i);
+        if (end == std::string_view::npos) end = value.size();
+        int32_t node = -1;
+        auto [p, ec] = std::from_chars(value.data() + i, value.data() + end, node);
+        if (ec != std::errc{} || p != value.data() + end) return std::nullopt;
+        topic.assignment.back().push_back(node);
+        if (end < value.size() && value[end] == ';') topic.assignment.emplace_back();
+        i = end;
+      }
     } else if (key.starts_with("config.")) {
       topic.configs[std::string(key.substr(7))] = std::string(value);
     } else {
@@ -62,6 +84,7 @@ std::optional<TopicMetadata> decode_topic_metadata(std::string_view name, std::s
     }
   }
   if (!has_id || !has_partitions) return std::nullopt;
+  if (!topic.assignment.empty() && topic.assignment.size() != static_cast<size_t>(topic.partitions)) return std::nullopt;
   return topic;
 }
 

@@ -3,6 +3,7 @@
 //   id=<32 hex digits>
 //   partitions=<N>
 //   replication.factor=<R>
+//   assignment=<replicas of partition 0>;<of partition 1>;...   (node ids, comma separated)
 //   config.<key>=<value>     (one line per topic config override)
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/topic_config.h"
 
@@ -23,6 +25,9 @@ struct TopicMetadata {
   TopicId id{};
   int32_t partitions = 1;
   int16_t replication_factor = 1;
+  // The replicas of each partition (node ids, the preferred leader first); one entry per
+  // partition. Decoding text without the line leaves it empty (the embedded store fills it).
+  std::vector<std::vector<int32_t>> assignment;
   TopicConfigs configs;
   bool operator==(const TopicMetadata&) const = default;
 };

@@ -121,6 +121,7 @@ int32_t GroupCoordinator::partition_for(const std::string& group_id) const {
 }
 
 Result<void> GroupCoordinator::start() {
+  if (!config_.zookeeper_connect.empty()) return {};  // ZooKeeper mode: groups follow in a later step
   auto topic = metadata_.topic(kOffsetsTopic);
   if (!topic) {
     TopicConfigs configs{{"cleanup.policy", "compact"},

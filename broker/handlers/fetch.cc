@@ -1,6 +1,10 @@
-// Fetch (key 1), versions 4-11, for consumers (replica_id -1). Each partition
-// returns whole batches from the one holding fetch_offset up to the high
-// watermark, sent from the segment files without copying. max_bytes and
+// Fetch (key 1), versions 4-11, for consumers (replica_id -1) and followers
+// (replica_id = their node id), from the leader only (NOT_LEADER_OR_FOLLOWER
+// elsewhere). Each partition returns whole batches from the one holding
+// fetch_offset up to the high watermark (consumers) or the log end offset
+// (followers), sent from the segment files without copying. A follower's
+// fetch_offset is its log end offset: the leader records it (the high
+// watermark and the ISR follow), and its wait ends on new appends. max_bytes and
 // partition_max_bytes bound the response except that the first batch is
 // always whole (KIP-74). OFFSET_OUT_OF_RANGE only below the log start or
 // above the log end offset. With fewer than min_bytes ready the request
@@ -30,6 +34,8 @@ struct Target {
   std::shared_ptr<Partition> partition;
   int64_t fetch_offset;
   int32_t partition_max_bytes;
+  bool follower;
+  int64_t upper_bound = 0;  // what read_all() read up to
 };
 
 // Reads every target into `response`; returns the bytes gathered.
@@ -45,7 +51,8 @@ int64_t read_all(std::vector<Target>& targets, int32_t max_bytes, Response& resp
     t.out->records = protocol::RecordsRef{std::span<const std::byte>{}, -1, 0};
     const int64_t budget = std::min<int64_t>(t.partition_max_bytes, int64_t{max_bytes} - total);
     if (budget <= 0 && total > 0) continue;
-    auto range = p.log().read(t.fetch_offset, std::max<int64_t>(budget, 0), high_watermark);
+    t.upper_bound = t.follower ? p.log().log_end_offset() : high_watermark;
+    auto range = p.log().read(t.fetch_offset, std::max<int64_t>(budget, 0), t.upper_bound);
     if (!range) {
       t.out->error_code = static_cast<int16_t>(storage::to_kafka_error(range.error()));
       continue;
@@ -59,20 +66,23 @@ int64_t read_all(std::vector<Target>& targets, int32_t max_bytes, Response& resp
   return total;
 }
 
-// Waits until a target's high watermark moves or `deadline` passes.
+// Waits until a target's high watermark (a follower's: log end offset) moves or `deadline` passes.
 asio::awaitable<void> wait_for_data(std::vector<Target>& targets, std::chrono::steady_clock::time_point deadline) {
   auto executor = co_await asio::this_coro::executor;
   auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
   std::weak_ptr<asio::steady_timer> weak = timer;
   std::vector<uint64_t> ids;
   for (auto& t : targets)
-    ids.push_back(t.partition->add_waiter([weak, executor] {
-      asio::post(executor, [weak] {
-        if (auto timer = weak.lock()) timer->cancel();
-      });
-    }));
+    ids.push_back(t.partition->add_waiter(
+        [weak, executor] {
+          asio::post(executor, [weak] {
+            if (auto timer = weak.lock()) timer->cancel();
+          });
+        },
+        t.follower));
   bool moved = false;  // since read_all(): then the wake-up was missed
-  for (auto& t : targets) moved = moved || t.partition->high_watermark() != t.out->high_watermark;
+  for (auto& t : targets)
+    moved = moved || (t.follower ? t.partition->log().log_end_offset() : t.partition->high_watermark()) != t.upper_bound;
   if (!moved) co_await timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   for (size_t i = 0; i < targets.size(); ++i) targets[i].partition->remove_waiter(ids[i]);
 }
@@ -84,6 +94,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, request.max_wait_ms));
 
   FetchResponse response;
+  const bool follower = request.replica_id >= 0;
   std::vector<Target> targets;
   size_t count = 0;
   for (const auto& topic : request.topics) count += topic.partitions.size();
@@ -105,7 +116,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       ErrorCode error = lookup.error;
       if (error == ErrorCode::none) error = check_leader_epoch(*lookup.partition, fp.current_leader_epoch);
       out.error_code = static_cast<int16_t>(error);
-      if (error == ErrorCode::none) targets.push_back({&out, lookup.partition, fp.fetch_offset, fp.partition_max_bytes});
+      if (error != ErrorCode::none) continue;
+      if (follower && fp.fetch_offset <= lookup.partition->log().log_end_offset())
+        lookup.partition->record_follower_fetch(request.replica_id, fp.fetch_offset, BrokerServices::now_ms());
+      targets.push_back({&out, lookup.partition, fp.fetch_offset, fp.partition_max_bytes, follower});
     }
   }
 

@@ -20,6 +20,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     response.error_message = "unsupported coordinator key type";
     response.node_id = -1;
     response.port = -1;
+  } else if (!ctx.broker.config.zookeeper_connect.empty()) {
+    response.error_code = static_cast<int16_t>(protocol::ErrorCode::coordinator_not_available);
+    response.node_id = -1;
+    response.port = -1;
   } else {
     response.node_id = ctx.broker.config.node_id;
     response.host = ctx.broker.advertised_host;

@@ -3,11 +3,14 @@
 // the request allows it (v4+ field; always for v0-3) and the broker does.
 // Brokers and controller: this broker alone in the single-node mode; with
 // zookeeper.connect, the live registered brokers and the elected controller.
-// Partitions still name this broker as leader and only replica (replication
-// comes later).
+// Partitions: leader, leader epoch and ISR from the metadata store's state,
+// replicas from the assignment; LEADER_NOT_AVAILABLE while a partition has no
+// leader (or no state yet), REPLICA_NOT_AVAILABLE (v5+ lists them in
+// offline_replicas) when a replica's broker is not registered.
 
 #include "broker/handlers/handlers.h"
-#include "broker/handlers/partition_lookup.h"
+#include <set>
+
 #include "protocol/messages/metadata.h"
 
 namespace runnel::broker {
@@ -17,19 +20,27 @@ using protocol::ErrorCode;
 using protocol::messages::MetadataRequest;
 using protocol::messages::MetadataResponse;
 
-MetadataResponse::MetadataResponseTopic describe(BrokerServices& broker, const TopicMetadata& topic) {
+MetadataResponse::MetadataResponseTopic describe(BrokerServices& broker, const TopicMetadata& topic,
+                                                const std::set<int32_t>& live) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
   out.is_internal = topic.name.starts_with("__");
   for (int32_t p = 0; p < topic.partitions; ++p) {
     MetadataResponse::MetadataResponsePartition partition;
     partition.partition_index = p;
-    auto lookup = lookup_partition(broker, topic.name, p);
-    partition.error_code = static_cast<int16_t>(lookup.error);
-    partition.leader_id = lookup.partition ? broker.config.node_id : -1;
-    partition.leader_epoch = lookup.partition ? lookup.partition->leader_epoch() : -1;
-    partition.replica_nodes = {broker.config.node_id};
-    partition.isr_nodes = {broker.config.node_id};
+    partition.replica_nodes = topic.assignment.at(static_cast<size_t>(p));
+    auto state = broker.metadata.partition_state(topic.name, p);
+    if (!state || state->leader < 0 || !live.count(state->leader)) {
+      partition.error_code = static_cast<int16_t>(ErrorCode::leader_not_available);
+      partition.leader_id = -1;
+      partition.leader_epoch = state ? state->leader_epoch : -1;
+    } else {
+      partition.leader_id = state->leader;
+      partition.leader_epoch = state->leader_epoch;
+    }
+    if (state) partition.isr_nodes = state->isr;
+    for (int32_t replica : partition.replica_nodes)
+      if (!live.count(replica)) partition.offline_replicas.push_back(replica);
     out.partitions.push_back(std::move(partition));
   }
   return out;
@@ -54,12 +65,14 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   BrokerServices& broker = ctx.broker;
   MetadataResponse response;
   response.brokers = brokers(broker);
+  std::set<int32_t> live;
+  for (const auto& b : response.brokers) live.insert(b.node_id);
   response.cluster_id = broker.cluster_id;
   response.controller_id = broker.membership ? broker.membership->controller_id() : broker.config.node_id;
 
   const bool all = !request.topics || (ctx.api_version == 0 && request.topics->empty());
   if (all) {
-    for (const auto& topic : broker.metadata.topics()) response.topics.push_back(describe(broker, topic));
+    for (const auto& topic : broker.metadata.topics()) response.topics.push_back(describe(broker, topic, live));
   } else {
     const bool allow_auto_create = ctx.api_version < 4 || request.allow_auto_topic_creation;
     for (const auto& requested : *request.topics) {
@@ -76,7 +89,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
         error = ErrorCode::unknown_topic_or_partition;
       }
       if (topic) {
-        response.topics.push_back(describe(broker, *topic));
+        response.topics.push_back(describe(broker, *topic, live));
       } else {
         MetadataResponse::MetadataResponseTopic missing;
         missing.name = name;

@@ -17,7 +17,12 @@ PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topi
     return {nullptr, ErrorCode::unknown_topic_or_partition};
   auto p = broker.replicas.partition(*metadata, partition);
   if (!p) return {nullptr, storage::to_kafka_error(p.error())};
-  return {*p, ErrorCode::none};
+  // Not a replica here, or a follower: the client refreshes its metadata and moves on.
+  if (!*p || !(*p)->is_leader()) return {nullptr, ErrorCode::not_leader_or_follower};
+  int32_t min_insync_replicas = broker.config.min_insync_replicas;
+  if (auto it = metadata->configs.find("min.insync.replicas"); it != metadata->configs.end())
+    min_insync_replicas = std::stoi(it->second);  // checked when it was set
+  return {*p, ErrorCode::none, min_insync_replicas};
 }
 
 ErrorCode check_leader_epoch(const Partition& partition, int32_t current_leader_epoch) {

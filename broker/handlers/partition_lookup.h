@@ -13,8 +13,10 @@ namespace runnel::broker {
 struct PartitionLookup {
   std::shared_ptr<Partition> partition;  // null on error
   protocol::ErrorCode error = protocol::ErrorCode::none;
+  int32_t min_insync_replicas = 1;  // the topic's, or the broker default
 };
 
+// The partition this broker leads; NOT_LEADER_OR_FOLLOWER when it is a follower or not a replica.
 // `auto_create`: create a missing topic as Produce does (auto.create.topics.enable).
 PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topic, int32_t partition,
                                  bool auto_create = false);

@@ -1,9 +1,14 @@
 // Produce (key 0), advertised 0-7 (librdkafka turns on gzip/snappy/lz4 only
 // when v0 is in the range), served from v3: below it every partition gets
 // UNSUPPORTED_VERSION (message format v2 only). v3+ carries exactly one v2
-// batch per partition; zstd needs v7. acks 1/all are answered once the batch
-// is durable in the durable mode; acks 0 gets no response, and a failure
-// closes the connection as Kafka does.
+// batch per partition; zstd needs v7. Only the leader appends
+// (NOT_LEADER_OR_FOLLOWER elsewhere). acks=1 is answered once the batch is
+// durable on the leader in the durable mode; acks=all once the high watermark
+// passes it (every ISR member has it, durably in the durable mode), refused
+// with NOT_ENOUGH_REPLICAS before the append when the ISR is smaller than
+// min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below
+// while waiting, REQUEST_TIMED_OUT after the request's timeout. acks 0 gets no
+// response, and a failure closes the connection as Kafka does.
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
@@ -40,6 +45,7 @@ struct Pending {
   ProduceResponse::PartitionProduceResponse* out;
   std::shared_ptr<Partition> partition;
   int64_t end_offset;
+  int32_t min_insync_replicas;
 };
 
 asio::awaitable<Response> handle(RequestContext& ctx) {
@@ -70,6 +76,9 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
         lookup = lookup_partition(ctx.broker, topic.name, data.index, true);
         error = lookup.error;
       }
+      if (error == ErrorCode::none && request.acks == -1 &&
+          lookup.partition->isr_size() < static_cast<size_t>(lookup.min_insync_replicas))
+        error = ErrorCode::not_enough_replicas;
       if (error == ErrorCode::none) {
         // The batch lives in this request's own frame: rewrite its offsets in place.
         auto bytes = *data.records.bytes;
@@ -79,8 +88,8 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
           out.base_offset = info->first_offset;
           out.log_append_time_ms = info->log_append_time_ms;
           out.log_start_offset = lookup.partition->log().log_start_offset();
-          if (request.acks != 0 && lookup.partition->log().config().durable())
-            pending.push_back({&out, lookup.partition, info->last_offset + 1});
+          if (request.acks == -1 || (request.acks == 1 && lookup.partition->log().config().durable()))
+            pending.push_back({&out, lookup.partition, info->last_offset + 1, lookup.min_insync_replicas});
         } else {
           error = storage::to_kafka_error(info.error());
         }
@@ -89,10 +98,18 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       any_error = any_error || error != ErrorCode::none;
     }
   }
-  for (auto& p : pending) p.partition->flush_in_background();
+  for (auto& p : pending)
+    if (p.partition->log().config().durable()) p.partition->flush_in_background();
   for (auto& p : pending) {
-    auto durable = co_await p.partition->wait_durable(p.end_offset);
-    if (!durable) p.out->error_code = static_cast<int16_t>(ErrorCode::kafka_storage_error);
+    if (request.acks == 1) {
+      auto durable = co_await p.partition->wait_durable(p.end_offset);
+      if (!durable) p.out->error_code = static_cast<int16_t>(ErrorCode::kafka_storage_error);
+      continue;
+    }
+    ErrorCode error = co_await p.partition->wait_high_watermark(p.end_offset, request.timeout_ms);
+    if (error == ErrorCode::none && p.partition->isr_size() < static_cast<size_t>(p.min_insync_replicas))
+      error = ErrorCode::not_enough_replicas_after_append;
+    p.out->error_code = static_cast<int16_t>(error);
   }
   if (request.acks == 0) co_return Response{{}, {}, false, any_error};
   co_return encode_response(ctx, response);

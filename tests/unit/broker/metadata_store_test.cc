@@ -13,7 +13,7 @@ using namespace runnel::broker;
 namespace {
 
 std::unique_ptr<EmbeddedMetadataStore> open_store(const runnel::test::TempDir& dir) {
-  auto store = EmbeddedMetadataStore::open(dir / "meta");
+  auto store = EmbeddedMetadataStore::open(dir / "meta", 1);
   REQUIRE(store);
   return std::move(*store);
 }

@@ -35,14 +35,14 @@ struct SingleNode {
     REQUIRE(opened);
     logs = std::move(*opened);
     reopen_metadata();
-    replicas = std::make_unique<broker::ReplicaManager>(config, *logs, disk_pool);
+    replicas = std::make_unique<broker::ReplicaManager>(config, *logs, *metadata, disk_pool);
     controller = std::make_unique<broker::Controller>(config, *metadata, *replicas);
   }
 
   // Reads the metadata store back from disk, as a restart does.
   void reopen_metadata() {
     metadata.reset();
-    auto store = broker::EmbeddedMetadataStore::open(data_dir + "/__cluster_metadata");
+    auto store = broker::EmbeddedMetadataStore::open(data_dir + "/__cluster_metadata", config.node_id);
     REQUIRE(store);
     metadata = std::move(*store);
   }

@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""Replication between runneld processes through a real ZooKeeper (scripts/cluster.sh, three brokers).
+
+A topic with replication factor 3 and min.insync.replicas 2 is created with the runnel CLI; Metadata
+(confluent-kafka) shows each partition's three replicas, all in the ISR, led by its first replica.
+An idempotent acks=all producer (confluent-kafka) writes records that a consumer reads back exactly
+(keys, values, offsets, order), and the three copies of every partition hold identical batches
+(runnel dump-log). Then, with a producer writing continuously: kill -9 of a partition leader (a new
+leader from the ISR, a higher leader epoch, every acknowledged record still at its acknowledged
+offset, the failover time printed), the killed broker's restart (it truncates, catches up and is back
+in the ISR with identical bytes), followers stopped with SIGSTOP past replica.lag.time.max.ms (the
+ISR shrinks and an acks=all produce is refused with NOT_ENOUGH_REPLICAS; resumed, they are back in
+the ISR), and a controlled shutdown (SIGTERM of a leader: leadership moves before it exits and the
+producer sees no error).
+
+Usage: replication_test.py --runneld PATH --runnel PATH [--kcat PATH]
+"""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import wire  # noqa: E402
+from harness import CheckFailed, check, check_equal, wait_until  # noqa: E402
+from zk_cluster import Cluster, exited  # noqa: E402
+
+TOPIC = "replicated"
+PARTITIONS = 2
+SESSION_TIMEOUT_MS = 6000
+LAG_MS = 1500
+OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", f"replica.lag.time.max.ms={LAG_MS}",
+             "replica.fetch.wait.max.ms=100", "replica.fetch.backoff.ms=200", "min.insync.replicas=2",
+             "leader.imbalance.check.interval.seconds=2", "num.partitions=1"]
+NOT_ENOUGH_REPLICAS = 19
+
+
+def partitions_of(bootstrap, topic=TOPIC):
+    """{partition: (leader, replicas, isr)} from confluent-kafka's Metadata."""
+    from confluent_kafka.admin import AdminClient
+    md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=10)
+    t = md.topics.get(topic)
+    if t is None or t.error is not None:
+        return {}
+    return {p.id: (p.leader, list(p.replicas), sorted(p.isrs)) for p in t.partitions.values()}
+
+
+def wait_partitions(cluster, predicate, what, timeout=20.0):
+    last = {}
+
+    def ok():
+        last["state"] = partitions_of(cluster.bootstrap)
+        return len(last["state"]) == PARTITIONS and all(predicate(p, s) for p, s in last["state"].items())
+    try:
+        wait_until(ok, timeout, what, interval=0.2)
+    except CheckFailed as e:
+        raise CheckFailed(f"{e}\nlast partition states: {last.get('state')}")
+    return last["state"]
+
+
+class Producer:
+    """An idempotent acks=all confluent-kafka producer; remembers every acknowledged record."""
+
+    def __init__(self, bootstrap, **extra):
+        from confluent_kafka import Producer as KafkaProducer
+        self.p = KafkaProducer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                                "linger.ms": 5, "message.timeout.ms": 60000, **extra})
+        self.acked, self.errors = [], []
+        self.lock = threading.Lock()
+
+    def _report(self, err, msg):
+        with self.lock:
+            if err is not None:
+                self.errors.append(str(err))
+            else:
+                self.acked.append((msg.partition(), msg.offset(), msg.key(), msg.value(), time.monotonic()))
+
+    def send(self, key, value, partition):
+        self.p.produce(TOPIC, key=key, value=value, partition=partition, on_delivery=self._report)
+        self.p.poll(0)
+
+    def flush(self, timeout=60):
+        left = self.p.flush(timeout)
+        check_equal(left, 0, "records still unacknowledged after the flush")
+
+
+class Writer(threading.Thread):
+    """Produces continuously (round robin over the partitions) until stopped."""
+
+    def __init__(self, producer, prefix):
+        super().__init__(daemon=True)
+        self.producer, self.prefix, self.stopped, self.sent = producer, prefix, threading.Event(), 0
+
+    def run(self):
+        while not self.stopped.is_set():
+            i = self.sent
+            self.producer.send(f"{self.prefix}-{i}".encode(), f"value-{self.prefix}-{i}".encode() * 4, i % PARTITIONS)
+            self.sent += 1
+            time.sleep(0.002)
+
+    def stop(self):
+        self.stopped.set()
+        self.join(10)
+        self.producer.flush()
+
+
+def check_acked_present(cluster, acked):
+    """Every acknowledged record is in the log at its acknowledged offset, once, in order."""
+    records, _ = harness.read_to_end(cluster.bootstrap, TOPIC, timeout=30)
+    stored = {(p, o): (k, v) for p, o, k, v in records}
+    for p, o, k, v, _ in acked:
+        check((p, o) in stored, f"acknowledged record {k!r} at {p}/{o} is missing")
+        check_equal(stored[(p, o)], (k, v), f"record at {p}/{o}")
+    keys = [k for _, _, k, _ in records]
+    check_equal(len(keys), len(set(keys)), "records stored once each (no duplicates)")
+    for p in range(PARTITIONS):
+        offsets = [o for q, o, _, _ in records if q == p]
+        check_equal(offsets, sorted(offsets), f"offsets of partition {p} in order")
+    return records
+
+
+def replica_batches(cluster, runnel, node, partition):
+    d = os.path.join(cluster.dir, f"broker-{node}", "data", f"{TOPIC}-{partition}")
+    files = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".log"))
+    out = []
+    for obj in harness.dump_log(runnel, files, print_data=False):
+        if "file" in obj:
+            continue
+        check(obj.get("isvalid") is True, f"broker {node}, {TOPIC}-{partition}: invalid batch {obj}")
+        out.append((obj["baseOffset"], obj["lastOffset"], obj["partitionLeaderEpoch"], obj["crc"]))
+    return out
+
+
+def check_identical(cluster, runnel, nodes=(1, 2, 3)):
+    """All replicas of each partition hold the same batches (offsets, leader epochs, CRCs)."""
+    def same():
+        for p in range(PARTITIONS):
+            copies = {n: replica_batches(cluster, runnel, n, p) for n in nodes}
+            if len({tuple(c) for c in copies.values()}) != 1:
+                return None
+        return True
+    try:
+        wait_until(same, 15, "every replica to hold identical batches", interval=0.3)
+    except CheckFailed:
+        for p in range(PARTITIONS):
+            for n in nodes:
+                print(f"   broker {n} {TOPIC}-{p}: {replica_batches(cluster, runnel, n, p)[-5:]}", flush=True)
+        raise
+
+
+def create_topic(cluster, runnel, state):
+    harness.run_command([runnel, "--brokers", cluster.bootstrap, "topic", "create", TOPIC, "--partitions",
+                         str(PARTITIONS), "--replication-factor", "3"], timeout=30, what="runnel topic create")
+    parts = wait_partitions(cluster, lambda p, s: s[0] == s[1][0] and s[2] == [1, 2, 3],
+                            "each partition led by its first replica with all three in the ISR")
+    for p, (leader, replicas, isr) in sorted(parts.items()):
+        check_equal(sorted(replicas), [1, 2, 3], f"replicas of partition {p}")
+    check(parts[0][0] != parts[1][0], f"both partitions have the same leader: {parts}")
+    print(f"   partitions: {parts}", flush=True)
+    state["parts"] = parts
+
+
+def produce_and_read(cluster, runnel, state):
+    producer = Producer(cluster.bootstrap)
+    for i in range(2000):
+        producer.send(f"k{i}".encode(), f"v{i}".encode(), i % PARTITIONS)
+    producer.flush()
+    check_equal(producer.errors, [], "delivery errors")
+    records = check_acked_present(cluster, producer.acked)
+    check_equal(len(records), 2000, "records read back")
+    for p in range(PARTITIONS):
+        check_equal([k for q, _, k, _ in records if q == p], [f"k{i}".encode() for i in range(p, 2000, PARTITIONS)],
+                    f"keys of partition {p} in produce order")
+    state["acked"] = list(producer.acked)
+    check_identical(cluster, runnel)
+
+
+def kill_leader(cluster, runnel, state):
+    leader = state["parts"][0][0]
+    producer = Producer(cluster.bootstrap)
+    writer = Writer(producer, "failover")
+    writer.start()
+    time.sleep(1.0)
+    killed_at = time.monotonic()
+    os.kill(cluster.pid(leader), signal.SIGKILL)
+    parts = wait_partitions(cluster, lambda p, s: s[0] not in (-1, leader), f"a new leader for broker {leader}'s "
+                            "partitions", timeout=SESSION_TIMEOUT_MS / 1000 + 15)
+    time.sleep(1.0)
+    writer.stop()
+    check_equal(producer.errors, [], "delivery errors through the failover")
+    after = [t for p, _, _, _, t in producer.acked if p == 0 and t > killed_at]
+    check(after, "no record of partition 0 was acknowledged after the kill")
+    print(f"   broker {leader} killed; new leaders {[(p, s[0]) for p, s in sorted(parts.items())]}; first ack on "
+          f"partition 0 {min(after) - killed_at:.2f}s after the kill; {len(producer.acked)} records acknowledged",
+          flush=True)
+    state["acked"] += producer.acked
+    check_acked_present(cluster, state["acked"])
+    state["killed"] = leader
+
+
+def restart_killed(cluster, runnel, state):
+    cluster.restart(state["killed"])
+    wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], "the restarted broker back in every ISR", timeout=30)
+    check_identical(cluster, runnel)
+    # Preferred leaders come back (auto.leader.rebalance.enable, checked every 2 s).
+    wait_partitions(cluster, lambda p, s: s[0] == s[1][0], "preferred replicas leading again", timeout=20)
+
+
+def stopped_followers(cluster, runnel, state):
+    parts = partitions_of(cluster.bootstrap)
+    leader = parts[0][0]
+    followers = [n for n in (1, 2, 3) if n != leader]
+    for n in followers:
+        os.kill(cluster.pid(n), signal.SIGSTOP)
+    try:
+        wait_until(lambda: partitions_of(cluster.bootstrap).get(0, (0, 0, []))[2] == [leader],
+                   LAG_MS / 1000 * 3 + 5, "partition 0's ISR to shrink to its leader", interval=0.2)
+        batch = wire.record_batch([(b"k", b"refused", [])], harness.now_ms())
+        with wire.Conn(cluster.port(leader)) as c:
+            _, body = c.roundtrip(wire.produce_request(7, 1, TOPIC, 0, batch, acks=-1, timeout_ms=5000))
+        check_equal([e for _, _, e, _ in wire.parse_produce_response(body, 7)], [NOT_ENOUGH_REPLICAS],
+                    "acks=all Produce error with an ISR of one and min.insync.replicas=2")
+        with wire.Conn(cluster.port(leader)) as c:
+            _, body = c.roundtrip(wire.produce_request(7, 2, TOPIC, 0, batch, acks=1, timeout_ms=5000))
+        check_equal([e for _, _, e, _ in wire.parse_produce_response(body, 7)], [0], "acks=1 Produce error")
+    finally:
+        for n in followers:
+            os.kill(cluster.pid(n), signal.SIGCONT)
+    wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], "the resumed followers back in every ISR", timeout=30)
+    check_identical(cluster, runnel)
+
+
+def controlled_shutdown(cluster, runnel, state):
+    leader = partitions_of(cluster.bootstrap)[0][0]
+    producer = Producer(cluster.bootstrap)
+    writer = Writer(producer, "shutdown")
+    writer.start()
+    time.sleep(0.5)
+    pid = cluster.pid(leader)
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: exited(pid), 20, f"broker {leader} to exit after SIGTERM")
+    check("runneld stopped cleanly" in cluster.log(leader), f"broker {leader} did not stop cleanly")
+    check("controlled shutdown" in "".join(cluster.log(n) for n in (1, 2, 3)),
+          "no leadership moved by the controlled shutdown")
+    time.sleep(1.0)
+    writer.stop()
+    check_equal(producer.errors, [], "delivery errors through the controlled shutdown")
+    state["acked"] += producer.acked
+    check_acked_present(cluster, state["acked"])
+    cluster.restart(leader)
+    wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], "the restarted broker back in every ISR", timeout=30)
+
+
+def main():
+    args = harness.parse_args()
+    args.runneld, args.runnel = os.path.abspath(args.runneld), os.path.abspath(args.runnel)
+    run = harness.TestRun("replication_test", time_limit=240)
+    cluster = Cluster(args.runneld)
+    state = {}
+    try:
+        run.case("cluster.sh start: ZooKeeper and three brokers", cluster.start, 3, OVERRIDES, critical=True)
+        run.case("runnel topic create --replication-factor 3: three replicas per partition, all in the ISR, led by "
+                 "the first", create_topic, cluster, args.runnel, state, critical=True)
+        run.case("acks=all records read back exactly; the three replicas hold identical batches", produce_and_read,
+                 cluster, args.runnel, state, critical=True)
+        run.case("kill -9 of a leader under load: a new leader from the ISR, every acknowledged record kept",
+                 kill_leader, cluster, args.runnel, state, critical=True)
+        run.case("the killed broker restarts, catches up, rejoins the ISR with identical bytes, and leads its "
+                 "preferred partitions again", restart_killed, cluster, args.runnel, state, critical=True)
+        run.case("followers stopped past replica.lag.time.max.ms leave the ISR: acks=all refused with "
+                 "NOT_ENOUGH_REPLICAS; resumed, they rejoin", stopped_followers, cluster, args.runnel, state)
+        run.case("controlled shutdown: SIGTERM of a leader moves leadership first; the producer sees no error",
+                 controlled_shutdown, cluster, args.runnel, state)
+    finally:
+        if run.failed:
+            print(cluster.logs(), flush=True)
+        cluster.close()
+    run.finish()
+
+
+if __name__ == "__main__":
+    main()

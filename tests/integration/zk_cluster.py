@@ -1,0 +1,97 @@
+"""A scripts/cluster.sh cluster (ZooKeeper and runneld brokers on 127.0.0.1) for integration tests."""
+
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import wire  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER_SH = os.path.join(ROOT, "scripts", "cluster.sh")
+
+
+class Cluster:
+    """The brokers of one scripts/cluster.sh directory."""
+
+    def __init__(self, runneld):
+        self.dir = tempfile.mkdtemp(prefix="runnel-it-cluster-", dir=os.environ.get("RUNNEL_IT_TMP", "/var/tmp"))
+        self.env = dict(os.environ, RUNNELD=runneld, ZOOKEEPER_OWNER_PID=str(os.getpid()))
+        self.started = False
+
+    def script(self, *args, timeout=90, check_status=True):
+        return harness.run_command(["bash", CLUSTER_SH, *args], timeout=timeout, env=self.env,
+                                   check_status=check_status, what="cluster.sh")
+
+    def start(self, n=3, overrides=()):
+        self.started = True
+        out = self.script("start", self.dir, str(n), *overrides).stdout.decode()
+        print("   " + out.strip(), flush=True)
+        return out
+
+    def stop(self):
+        if self.started:
+            self.script("stop", self.dir, check_status=False)
+            self.started = False
+
+    def close(self):
+        self.stop()
+        if os.environ.get("RUNNEL_IT_KEEP"):
+            print(f"   kept {self.dir}", flush=True)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self, node):
+        return self.script("broker", self.dir, str(node)).stdout.decode()
+
+    def file(self, node, name):
+        with open(os.path.join(self.dir, f"broker-{node}", name)) as f:
+            return f.read()
+
+    def port(self, node):
+        return int(self.file(node, "port"))
+
+    def pid(self, node):
+        return int(self.file(node, "pid"))
+
+    def log(self, node):
+        return self.file(node, "runneld.log")
+
+    @property
+    def zookeeper(self):
+        with open(os.path.join(self.dir, "zookeeper", "port")) as f:
+            return f"127.0.0.1:{int(f.read())}"
+
+    @property
+    def bootstrap(self):
+        with open(os.path.join(self.dir, "bootstrap")) as f:
+            return f.read().strip()
+
+    def logs(self):
+        out = []
+        for name in sorted(os.listdir(self.dir)):
+            path = os.path.join(self.dir, name, "runneld.log")
+            if os.path.isfile(path):
+                with open(path, errors="replace") as f:
+                    out.append(f"--- {path} (last lines)\n" + "".join(f.readlines()[-25:]))
+        return "\n".join(out)
+
+
+def exited(pid):
+    """True once the process is gone (or a zombie: runneld's parent, cluster.sh, has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def metadata(port):
+    """Metadata v1 from one broker: ([(id, host, port, rack)], controller id)."""
+    with wire.Conn(port) as c:
+        _, body = c.roundtrip(wire.metadata_request_v1(1, []))
+    r = wire.Reader(body)
+    brokers = r.array(lambda: (r.i32(), r.string(), r.i32(), r.string()))
+    return brokers, r.i32()
