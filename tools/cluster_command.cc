@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tools/kafka_client.h"
 
@@ -21,8 +23,19 @@ void describe_cluster(const ClientOptions& options) {
   const std::string id = cluster_id != nullptr ? cluster_id : "";
   if (cluster_id != nullptr) rd_kafka_mem_free(client.get(), cluster_id);
   int64_t partitions = 0;
-  for (const auto& t : topics) partitions += static_cast<int64_t>(t.partitions.size());
+  std::vector<std::pair<const TopicMetadata*, const PartitionMetadata*>> unhealthy;
+  int64_t under_replicated = 0;
+  int64_t offline = 0;
+  for (const auto& t : topics) {
+    partitions += static_cast<int64_t>(t.partitions.size());
+    for (const auto& p : t.partitions) {
+      under_replicated += p.under_replicated() ? 1 : 0;
+      offline += p.offline() ? 1 : 0;
+      if (p.under_replicated() || p.offline()) unhealthy.emplace_back(&t, &p);
+    }
+  }
 
+  const bool text = options.output == OutputFormat::text;
   auto out = make_formatter(options.output, std::cout);
   out->begin_line();
   out->string("cluster", id);
@@ -30,6 +43,8 @@ void describe_cluster(const ClientOptions& options) {
   out->number("brokers", static_cast<int64_t>(brokers.size()));
   out->number("topics", static_cast<int64_t>(topics.size()));
   out->number("partitions", partitions);
+  out->number(text ? "under-replicated-partitions" : "underReplicatedPartitions", under_replicated);
+  out->number(text ? "offline-partitions" : "offlinePartitions", offline);
   out->end_line();
   for (const auto& b : brokers) {
     out->begin_line();
@@ -39,12 +54,26 @@ void describe_cluster(const ClientOptions& options) {
     out->boolean("controller", b.id == controller);
     out->end_line();
   }
+  // As `topic describe` marks them: text names only the conditions that hold.
+  for (const auto& [t, p] : unhealthy) {
+    out->begin_line();
+    out->string("topic", t->name);
+    out->number("partition", p->id);
+    out->number("leader", p->leader);
+    out->ids("replicas", p->replicas);
+    out->ids("isr", p->isr);
+    if (!text || p->under_replicated())
+      out->boolean(text ? "under-replicated" : "underReplicated", p->under_replicated());
+    if (!text || p->offline()) out->boolean("offline", p->offline());
+    out->end_line();
+  }
 }
 
 }  // namespace
 
 void add_cluster_command(CLI::App& app, std::shared_ptr<ClientOptions> client) {
-  CLI::App* c = app.add_subcommand("cluster", "Brokers, their endpoints, the controller, topic and partition counts");
+  CLI::App* c = app.add_subcommand(
+      "cluster", "Brokers, the controller, partition counts, under-replicated and offline partitions");
   c->footer("Example:\n  runnel --brokers 127.0.0.1:9092 cluster");
   c->callback([client] { describe_cluster(*client); });
 }

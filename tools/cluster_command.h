@@ -1,7 +1,9 @@
 #pragma once
 // `runnel cluster`: the cluster id, the controller, topic and partition
-// counts (internal topics included), then one line per broker with its
-// endpoint, from the Metadata API.
+// counts (internal topics included) and how many partitions are
+// under-replicated (ISR smaller than the replicas) and offline (no leader),
+// then one line per broker with its endpoint, then one line per such
+// partition (topic, partition, leader, replicas, ISR), from the Metadata API.
 
 #include <memory>
 

@@ -52,6 +52,12 @@ struct PartitionMetadata {
   std::vector<int32_t> replicas;
   std::vector<int32_t> isr;
   rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+  // Kafka's `kafka-topics.sh --describe` filters: under-replicated when the
+  // ISR is smaller than the replica set, offline (--unavailable-partitions)
+  // when the partition has no leader (-1, LEADER_NOT_AVAILABLE).
+  bool under_replicated() const { return isr.size() < replicas.size(); }
+  bool offline() const { return leader < 0; }
 };
 
 struct TopicMetadata {

@@ -31,6 +31,9 @@ class TextFormatter final : public Formatter {
   void number(std::string_view name, int64_t value) override { name_value(name, std::to_string(value)); }
   void boolean(std::string_view name, bool value) override { name_value(name, value ? "true" : "false"); }
   void string(std::string_view name, std::string_view value) override { name_value(name, value); }
+  void ids(std::string_view name, const std::vector<int32_t>& values) override {
+    name_value(name, format_ids(values));
+  }
   void bytes(std::string_view name, std::optional<std::span<const std::byte>> value) override {
     name_value(name, "");
     if (value) append_text_bytes(line_, *value);
@@ -112,6 +115,10 @@ class JsonFormatter final : public Formatter {
     key(name);
     append_json_string(line_, value);
   }
+  void ids(std::string_view name, const std::vector<int32_t>& values) override {
+    key(name);
+    line_ += format_ids(values);
+  }
   void bytes(std::string_view name, std::optional<std::span<const std::byte>> value) override {
     key(name);
     append_nullable_bytes(value);
@@ -175,6 +182,12 @@ class JsonFormatter final : public Formatter {
 };
 
 }  // namespace
+
+std::string format_ids(const std::vector<int32_t>& ids) {
+  std::string s = "[";
+  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  return s + "]";
+}
 
 std::unique_ptr<Formatter> make_formatter(OutputFormat format, std::ostream& out) {
   if (format == OutputFormat::json) return std::make_unique<JsonFormatter>(out);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,8 @@ class Formatter {
   virtual void number(std::string_view name, int64_t value) = 0;
   virtual void boolean(std::string_view name, bool value) = 0;
   virtual void string(std::string_view name, std::string_view value) = 0;
+  // A list of broker ids (replicas, ISR); text: "[1,2,3]"; JSON: [1,2,3].
+  virtual void ids(std::string_view name, const std::vector<int32_t>& values) = 0;
   // Record bytes; nullopt is Kafka's null.
   virtual void bytes(std::string_view name, std::optional<std::span<const std::byte>> value) = 0;
   // text: "CreateTime: <value>" or "LogAppendTime: <value>", as Kafka;
@@ -62,6 +65,9 @@ class Formatter {
   // Finishes the line and writes it.
   virtual void end_line() = 0;
 };
+
+// Broker ids as both formats show them: "[1,2,3]", "[]" when empty.
+std::string format_ids(const std::vector<int32_t>& ids);
 
 std::unique_ptr<Formatter> make_formatter(OutputFormat format, std::ostream& out);
 

@@ -96,17 +96,15 @@ void list_topics(const ClientOptions& options) {
   }
 }
 
-std::string join_ids(const std::vector<int32_t>& ids) {
-  std::string s = "[";
-  for (size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
-  return s + "]";
-}
+const char* bool_name(bool value) { return value ? "true" : "false"; }
 
 void describe_topic(const ClientOptions& options, const std::string& name) {
   KafkaClient client(options, ClientKind::producer, {{"allow.auto.create.topics", "false"}});
   TopicMetadata topic = client.topic(name);
   std::vector<Watermarks> marks;
-  for (const auto& p : topic.partitions) marks.push_back(query_watermarks(client, name, p.id));
+  // An offline partition has no leader to answer ListOffsets: its offsets show as -1.
+  for (const auto& p : topic.partitions)
+    marks.push_back(p.offline() ? Watermarks{} : query_watermarks(client, name, p.id));
   std::vector<ConfigEntry> configs = describe_topic_configs(client, name);
 
   std::string out;
@@ -117,8 +115,10 @@ void describe_topic(const ClientOptions& options, const std::string& name) {
     for (size_t i = 0; i < topic.partitions.size(); ++i) {
       const auto& p = topic.partitions[i];
       out += (i ? ",{" : "{") + std::string("\"partition\":") + std::to_string(p.id) +
-             ",\"leader\":" + std::to_string(p.leader) + ",\"replicas\":" + join_ids(p.replicas) +
-             ",\"isr\":" + join_ids(p.isr) + ",\"logStartOffset\":" + std::to_string(marks[i].log_start_offset) +
+             ",\"leader\":" + std::to_string(p.leader) + ",\"replicas\":" + format_ids(p.replicas) +
+             ",\"isr\":" + format_ids(p.isr) + ",\"underReplicated\":" + bool_name(p.under_replicated()) +
+             ",\"offline\":" + bool_name(p.offline()) +
+             ",\"logStartOffset\":" + std::to_string(marks[i].log_start_offset) +
              ",\"logEndOffset\":" + std::to_string(marks[i].high_watermark) + "}";
     }
     out += "],\"configs\":{";
@@ -139,7 +139,8 @@ void describe_topic(const ClientOptions& options, const std::string& name) {
     for (size_t i = 0; i < topic.partitions.size(); ++i) {
       const auto& p = topic.partitions[i];
       out += "  partition: " + std::to_string(p.id) + " leader: " + std::to_string(p.leader) +
-             " replicas: " + join_ids(p.replicas) + " isr: " + join_ids(p.isr) +
+             " replicas: " + format_ids(p.replicas) + " isr: " + format_ids(p.isr) +
+             (p.under_replicated() ? " under-replicated: true" : "") + (p.offline() ? " offline: true" : "") +
              " log-start-offset: " + std::to_string(marks[i].log_start_offset) +
              " log-end-offset: " + std::to_string(marks[i].high_watermark) + "\n";
     }

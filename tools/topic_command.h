@@ -4,7 +4,8 @@
 //    (-1, the default, takes the broker's num.partitions / default.replication.factor)
 //  - list: one line per topic: name, partition count, replication factor
 //  - describe NAME: the topic line, one line per partition (leader, replicas,
-//    ISR, log start and end offsets), one line per config (value, source)
+//    ISR, whether under-replicated or offline, log start and end offsets;
+//    -1 offsets for an offline partition), one line per config (value, source)
 //  - alter-config NAME [--set k=v]... [--delete k]...: DescribeConfigs, then
 //    AlterConfigs with the whole new set of overrides
 //  - delete NAME

@@ -81,11 +81,15 @@ def check_topics(cli):
         check(name in listed, f"topic list lacks {name}: {sorted(listed)}")
         check_equal((listed[name]["partitions"], listed[name]["replicationFactor"]), (n, 1), f"{name} in topic list")
     [d] = cli.json_lines(["topic", "describe", "cli-10"])
-    check_equal([(p["partition"], p["leader"], p["replicas"], p["isr"], p["logStartOffset"], p["logEndOffset"])
-                 for p in d["partitions"]], [(p, 0, [0], [0], 0, 0) for p in range(10)], "describe cli-10 partitions")
+    check_equal(d["partitions"], [{"partition": p, "leader": 0, "replicas": [0], "isr": [0], "underReplicated": False,
+                                   "offline": False, "logStartOffset": 0, "logEndOffset": 0} for p in range(10)],
+                "describe cli-10 partitions")
     check_equal(d["configs"].get("retention.ms", {}).get("value"), "123456789", "describe cli-10 retention.ms")
     text = cli.run(["topic", "describe", "cli-3"]).stdout.decode()
-    check(text.startswith("topic: cli-3 partitions: 3 replication-factor: 1\n"), f"describe text: {text!r}")
+    partition_lines = "".join(f"  partition: {p} leader: 0 replicas: [0] isr: [0] log-start-offset: 0 "
+                              "log-end-offset: 0\n" for p in range(3))
+    check(text.startswith("topic: cli-3 partitions: 3 replication-factor: 1\n" + partition_lines),
+          f"describe text: {text!r}")
     expect_failure(cli, ["topic", "create", "cli-6", "--partitions", "6"], "TOPIC_ALREADY_EXISTS")
 
 
@@ -226,13 +230,16 @@ def check_replay(cli):
 def check_cluster(cli, broker):
     [head, b0] = cli.json_lines(["cluster"])
     topics = cli.json_lines(["topic", "list"])
-    check_equal({k: head[k] for k in ("controller", "brokers", "topics", "partitions")},
-                {"controller": 0, "brokers": 1, "topics": len(topics),
-                 "partitions": sum(t["partitions"] for t in topics)}, "cluster summary")
+    partitions = sum(t["partitions"] for t in topics)
     check(len(head["cluster"]) == 22, f"cluster id: {head['cluster']!r}")
+    check_equal(head, {"cluster": head["cluster"], "controller": 0, "brokers": 1, "topics": len(topics),
+                       "partitions": partitions, "underReplicatedPartitions": 0, "offlinePartitions": 0},
+                "cluster summary")
     check_equal(b0, {"broker": 0, "host": "127.0.0.1", "port": broker.port, "controller": True}, "cluster broker line")
-    text = cli.run(["cluster"]).stdout.decode().splitlines()
-    check_equal(text[1], f"broker: 0 host: 127.0.0.1 port: {broker.port} controller: true", "cluster text")
+    text = cli.run(["cluster"]).stdout.decode()
+    check_equal(text, f"cluster: {head['cluster']} controller: 0 brokers: 1 topics: {len(topics)} partitions: "
+                f"{partitions} under-replicated-partitions: 0 offline-partitions: 0\n"
+                f"broker: 0 host: 127.0.0.1 port: {broker.port} controller: true\n", "cluster text")
 
 
 def check_groups(cli):

@@ -26,15 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import wire  # noqa: E402
 from harness import CheckFailed, check, check_equal, wait_until  # noqa: E402
-from zk_cluster import Cluster, exited  # noqa: E402
+from zk_cluster import LAG_MS, REPLICATION_OVERRIDES, SESSION_TIMEOUT_MS, Cluster, exited  # noqa: E402
 
 TOPIC = "replicated"
 PARTITIONS = 2
-SESSION_TIMEOUT_MS = 6000
-LAG_MS = 1500
-OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", f"replica.lag.time.max.ms={LAG_MS}",
-             "replica.fetch.wait.max.ms=100", "replica.fetch.backoff.ms=200", "min.insync.replicas=2",
-             "leader.imbalance.check.interval.seconds=2", "num.partitions=1"]
+OVERRIDES = REPLICATION_OVERRIDES + ["min.insync.replicas=2", "leader.imbalance.check.interval.seconds=2"]
 NOT_ENOUGH_REPLICAS = 19
 
 

@@ -12,6 +12,13 @@ import wire  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER_SH = os.path.join(ROOT, "scripts", "cluster.sh")
 
+# For tests that stop brokers: a follower leaves the ISR 1.5 s after it stops fetching, well
+# before its ZooKeeper session (6 s) expires.
+SESSION_TIMEOUT_MS = 6000
+LAG_MS = 1500
+REPLICATION_OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", f"replica.lag.time.max.ms={LAG_MS}",
+                         "replica.fetch.wait.max.ms=100", "replica.fetch.backoff.ms=200", "num.partitions=1"]
+
 
 class Cluster:
     """The brokers of one scripts/cluster.sh directory."""

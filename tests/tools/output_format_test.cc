@@ -57,3 +57,17 @@ TEST_CASE("a torn tail is reported with its position and size in both formats", 
   runnel::tools::make_formatter(OutputFormat::json, json)->validation_stopped(130, 37, "cut short");
   CHECK(json.str() == "{\"validationStoppedAt\":130,\"bytesFollowing\":37,\"reason\":\"cut short\"}\n");
 }
+
+TEST_CASE("broker id lists are bracketed and comma-separated in both formats", "[dump_log]") {
+  auto line = [](OutputFormat format) {
+    std::ostringstream out;
+    auto f = runnel::tools::make_formatter(format, out);
+    f->begin_line();
+    f->ids("replicas", {2, 3, 1});
+    f->ids("isr", {});
+    f->end_line();
+    return out.str();
+  };
+  CHECK(line(OutputFormat::text) == "replicas: [2,3,1] isr: []\n");
+  CHECK(line(OutputFormat::json) == "{\"replicas\":[2,3,1],\"isr\":[]}\n");
+}
