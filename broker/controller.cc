@@ -44,7 +44,8 @@ Controller::Controller(const BrokerConfig& config, MetadataStore& metadata, Repl
       replicas_(replicas) {}
 
 TopicOutcome Controller::create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
-                                      const TopicConfigs& configs, bool validate_only) {
+                                      const TopicConfigs& configs, bool validate_only,
+                                      const std::vector<std::vector<int32_t>>& assignment) {
   std::lock_guard lock(mutex_);
   if (!valid_topic_name(name))
     return {ErrorCode::invalid_topic_exception, "invalid topic name '" + name + "'", std::nullopt};
@@ -55,6 +56,21 @@ TopicOutcome Controller::create_topic(const std::string& name, int32_t partition
   if (replication_factor < 1)
     return {ErrorCode::invalid_replication_factor, "replication factor must be at least 1", std::nullopt};
   const auto brokers = live_brokers_();
+  if (!assignment.empty()) {
+    for (const auto& replicas : assignment) {
+      std::vector<int32_t> sorted = replicas;
+      std::sort(sorted.begin(), sorted.end());
+      const bool registered = std::all_of(sorted.begin(), sorted.end(), [&](int32_t id) {
+        return std::find(brokers.begin(), brokers.end(), id) != brokers.end();
+      });
+      if (replicas.empty() || replicas.size() != assignment.front().size() ||
+          std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() || !registered)
+        return {ErrorCode::invalid_replica_assignment,
+                "each partition needs the same number of distinct replicas, all on registered brokers", std::nullopt};
+    }
+    partitions = static_cast<int32_t>(assignment.size());
+    replication_factor = static_cast<int16_t>(assignment.front().size());
+  }
   if (static_cast<size_t>(replication_factor) > brokers.size())
     return {ErrorCode::invalid_replication_factor,
             "replication factor " + std::to_string(replication_factor) + " is larger than the " +
@@ -64,7 +80,8 @@ TopicOutcome Controller::create_topic(const std::string& name, int32_t partition
     if (auto reason = check_topic_config(key, value)) return {ErrorCode::invalid_config, *reason, std::nullopt};
 
   TopicMetadata topic{name, random_topic_id(), partitions, replication_factor,
-                      assign_replicas(brokers, partitions, replication_factor), configs};
+                      assignment.empty() ? assign_replicas(brokers, partitions, replication_factor) : assignment,
+                      configs};
   if (validate_only) return {ErrorCode::none, "", topic};
   if (auto r = metadata_.create_topic(topic); !r) {
     if (r.error() == MetadataErrc::topic_already_exists)
@@ -75,10 +92,11 @@ TopicOutcome Controller::create_topic(const std::string& name, int32_t partition
     if (auto r = replicas_.partition(topic, p); !r)
       return {ErrorCode::kafka_storage_error, "creating partition: " + r.error().message(), std::nullopt};
   }
-  std::string assignment;
-  for (const auto& replicas : topic.assignment) assignment += (assignment.empty() ? "" : " ") + describe_replicas(replicas);
+  std::string replicas_text;
+  for (const auto& replicas : topic.assignment)
+    replicas_text += (replicas_text.empty() ? "" : " ") + describe_replicas(replicas);
   log_info("controller", "created topic " + name + " with " + std::to_string(partitions) +
-                             " partition(s), replicas " + assignment);
+                             " partition(s), replicas " + replicas_text);
   return {ErrorCode::none, "", topic};
 }
 

@@ -34,9 +34,12 @@ class Controller {
   // ZooKeeper mode: the registered brokers' node ids (default: this broker alone).
   void set_live_brokers(std::function<std::vector<int32_t>()> live_brokers) { live_brokers_ = std::move(live_brokers); }
 
-  // partitions / replication_factor of -1 take the broker defaults.
+  // partitions / replication_factor of -1 take the broker defaults. A manual `assignment` (the
+  // replicas of each partition, CreateTopics' assignments) replaces both: every list non-empty,
+  // of one length, without repeats, naming registered brokers only (INVALID_REPLICA_ASSIGNMENT).
   TopicOutcome create_topic(const std::string& name, int32_t partitions, int16_t replication_factor,
-                            const TopicConfigs& configs, bool validate_only);
+                            const TopicConfigs& configs, bool validate_only,
+                            const std::vector<std::vector<int32_t>>& assignment = {});
   TopicOutcome delete_topic(const std::string& name);
   // Creates the topic with broker defaults if auto-creation is enabled.
   TopicOutcome auto_create(const std::string& name);

@@ -216,6 +216,12 @@ Result<storage::AppendInfo> Partition::append_replicated(std::span<const std::by
   return info;
 }
 
+Result<void> Partition::follow_log_start(int64_t leader_log_start_offset) {
+  const int64_t target = std::min(leader_log_start_offset, log_->log_end_offset());
+  if (target <= log_->log_start_offset()) return {};
+  return log_->advance_log_start_offset(target);
+}
+
 Result<void> Partition::truncate_to(int64_t offset) {
   if (auto r = log_->truncate_to(offset); !r) return r;
   int64_t hw = high_watermark_.load();

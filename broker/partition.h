@@ -84,6 +84,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // call on the disk pool.
   Result<storage::AppendInfo> append_replicated(std::span<const std::byte> batches, int64_t leader_high_watermark,
                                                 int64_t now_ms);
+  // Follower: moves the log start offset up to the leader's (DeleteRecords, retention on the
+  // leader), never past the local log end. Blocking: call on the disk pool.
+  Result<void> follow_log_start(int64_t leader_log_start_offset);
   // Follower: removes everything at or after `offset` (the divergent tail of an older epoch).
   // Blocking: call on the disk pool.
   Result<void> truncate_to(int64_t offset);

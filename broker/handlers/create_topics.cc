@@ -26,22 +26,24 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     int32_t partitions = topic.num_partitions;
     int16_t replication_factor = topic.replication_factor;
     TopicOutcome outcome;
+    std::vector<std::vector<int32_t>> assignment;
     if (!topic.assignments.empty()) {
-      // Manual assignment: every replica list must be exactly this broker.
-      if (partitions != -1 || replication_factor != -1) {
+      // Manual assignment: partition i's replicas in the entry with partition_index i.
+      if (partitions != -1 || replication_factor != -1)
         outcome = {ErrorCode::invalid_request, "give either assignments or partitions and replication factor", {}};
-      } else {
-        partitions = static_cast<int32_t>(topic.assignments.size());
-        replication_factor = 1;
-        for (const auto& a : topic.assignments)
-          if (a.broker_ids != std::vector<int32_t>{ctx.broker.config.node_id})
-            outcome = {ErrorCode::invalid_replica_assignment, "replicas must be on broker " +
-                                                                  std::to_string(ctx.broker.config.node_id), {}};
+      assignment.resize(topic.assignments.size());
+      for (const auto& a : topic.assignments) {
+        if (a.partition_index < 0 || static_cast<size_t>(a.partition_index) >= assignment.size() ||
+            !assignment[static_cast<size_t>(a.partition_index)].empty()) {
+          outcome = {ErrorCode::invalid_replica_assignment, "partition indexes must be 0 to N-1, each once", {}};
+          break;
+        }
+        assignment[static_cast<size_t>(a.partition_index)] = a.broker_ids;
       }
     }
     if (outcome.error == ErrorCode::none)
       outcome = ctx.broker.controller.create_topic(topic.name, partitions, replication_factor, configs,
-                                                   request.validate_only);
+                                                   request.validate_only, assignment);
     out.error_code = static_cast<int16_t>(outcome.error);
     if (!outcome.message.empty()) out.error_message = outcome.message;
   }

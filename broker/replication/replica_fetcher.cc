@@ -226,13 +226,21 @@ asio::awaitable<bool> ReplicaFetcher::fetch_once() {
         continue;
       }
       const int64_t leader_high_watermark = data.high_watermark;
-      if (!data.records.bytes || data.records.bytes->empty()) {
+      const int64_t leader_log_start = data.log_start_offset;
+      const bool empty = !data.records.bytes || data.records.bytes->empty();
+      if (empty && leader_log_start <= partition->log().log_start_offset()) {
         partition->set_follower_high_watermark(leader_high_watermark);
         continue;
       }
-      auto records = *data.records.bytes;
-      auto appended = co_await run_blocking(manager_.disk_pool_, [&partition, &records, &leader_high_watermark] {
-        return partition->append_replicated(records, leader_high_watermark, wall_clock_ms());
+      const auto records = empty ? std::span<const std::byte>{} : *data.records.bytes;
+      // The leader's log start (DeleteRecords, retention) follows the appended batches.
+      auto appended = co_await run_blocking(manager_.disk_pool_, [&] {
+        Result<storage::AppendInfo> info = storage::AppendInfo{};
+        if (!records.empty()) info = partition->append_replicated(records, leader_high_watermark, wall_clock_ms());
+        else partition->set_follower_high_watermark(leader_high_watermark);
+        if (!info) return info;
+        if (auto moved = partition->follow_log_start(leader_log_start); !moved) return Result<storage::AppendInfo>{fail(moved.error())};
+        return info;
       });  // references only, as above
       state = current(tp, asked_it->second);
       if (!state) continue;

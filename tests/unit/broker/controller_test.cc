@@ -4,6 +4,8 @@
 #include "broker/controller.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -152,4 +154,30 @@ TEST_CASE("switching a topic from page-cache mode to durable keeps its high wate
   CHECK((*partition)->log().config().durable());
   CHECK((*partition)->high_watermark() == 3);
   CHECK((*partition)->log().flushed_offset() == 3);
+}
+
+TEST_CASE("replicas are assigned over the registered brokers; a manual assignment is checked", "[controller]") {
+  Node node;
+  node.controller->set_live_brokers([] { return std::vector<int32_t>{1, 2, 3}; });
+  auto spread = node.controller->create_topic("spread", 6, 3, {}, true);
+  REQUIRE(spread.error == ErrorCode::none);
+  REQUIRE(spread.topic->assignment.size() == 6);
+  std::map<int32_t, int> leaders;
+  for (const auto& replicas : spread.topic->assignment) {
+    std::vector<int32_t> sorted = replicas;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(sorted == std::vector<int32_t>{1, 2, 3});
+    ++leaders[replicas.front()];
+  }
+  CHECK(leaders == std::map<int32_t, int>{{1, 2}, {2, 2}, {3, 2}});  // preferred leaders spread evenly
+
+  CHECK(node.controller->create_topic("big", 1, 4, {}, true).message ==
+        "replication factor 4 is larger than the 3 available brokers");
+  auto manual = node.controller->create_topic("manual", -1, -1, {}, true, {{2, 3}, {3, 1}});
+  REQUIRE(manual.error == ErrorCode::none);
+  CHECK(manual.topic->partitions == 2);
+  CHECK(manual.topic->replication_factor == 2);
+  CHECK(manual.topic->assignment == std::vector<std::vector<int32_t>>{{2, 3}, {3, 1}});
+  for (const auto& bad : std::vector<std::vector<std::vector<int32_t>>>{{{2, 2}}, {{4}}, {{1, 2}, {3}}, {{}}})
+    CHECK(node.controller->create_topic("bad", -1, -1, {}, true, bad).error == ErrorCode::invalid_replica_assignment);
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Replication cost on one machine (issue 9): ZooKeeper and three brokers (scripts/cluster.sh), all
+# sharing the machine's cores with the client.
+#   - produce throughput, acks=all, replication factor 3 against 1, same partition count, in one run
+#     (runnel-bench produce: 1 KiB records, linger.ms 5, batch.size 1000000);
+#   - end-to-end latency with replication factor 3 (runnel-bench latency, 10,000 records/s, acks=all);
+#   - failover time: an acks=all producer sends every 5 ms to a replication factor 3 topic; the time
+#     from kill -9 of the partition's leader to the next acknowledged record (bounded below by
+#     zookeeper.session.timeout.ms, after which the controller elects a new leader), and from SIGTERM
+#     of the leader (controlled shutdown) to the next acknowledged record.
+# Prints one JSON object per measurement, then a Markdown table.
+#
+#   bench/replication.sh [--smoke]
+#   RUNNELD, RUNNEL, RUNNEL_BENCH   the binaries (default build/release/...)
+#   COUNT (200000), PARTITIONS (3), SESSION_TIMEOUT_MS (6000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=${1:-}
+runneld=$(realpath "${RUNNELD:-build/release/broker/runneld}")
+runnel=$(realpath "${RUNNEL:-build/release/tools/runnel}")
+bench=$(realpath "${RUNNEL_BENCH:-build/release/bench/runnel-bench}")
+count=${COUNT:-200000}
+partitions=${PARTITIONS:-3}
+session_ms=${SESSION_TIMEOUT_MS:-6000}
+latency_seconds=10
+[[ "$smoke" == --smoke ]] && { count=5000; latency_seconds=2; }
+for binary in "$runneld" "$runnel" "$bench"; do
+  [[ -x "$binary" ]] || { echo "replication.sh: $binary is missing; build it first" >&2; exit 1; }
+done
+
+dir=$(mktemp -d "${TMPDIR:-/var/tmp}/runnel-replication-bench-XXXXXX")
+trap 'RUNNELD="$runneld" scripts/cluster.sh stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+RUNNELD="$runneld" scripts/cluster.sh start "$dir" 3 "zookeeper.session.timeout.ms=$session_ms" >/dev/null
+bootstrap=$(cat "$dir/bootstrap")
+results=()
+
+produce() {  # rf
+  local out
+  out=$("$bench" produce -b "$bootstrap" -t "rf$1" -p "$partitions" --replication-factor "$1" -n "$count" -s 1024 \
+        --acks all --linger-ms 5 --batch-size 1000000 --json 2>"$dir/bench-rf$1.log")
+  results+=("{\"measurement\":\"produce\",\"replication_factor\":$1,\"partitions\":$partitions,\"result\":$out}")
+  echo "${results[-1]}"
+}
+produce 1
+produce 3
+
+out=$("$bench" latency -b "$bootstrap" -t latency-rf3 -p 1 --replication-factor 3 --rate 10000 \
+      --duration "$latency_seconds" -s 100 --acks all --linger-ms 0 --json 2>"$dir/bench-latency.log")
+results+=("{\"measurement\":\"latency\",\"replication_factor\":3,\"result\":$out}")
+echo "${results[-1]}"
+
+# failover KIND SIGNAL: seconds from the signal to the leader of failover-KIND-0 until the next
+# acknowledged record, from a confluent-kafka producer sending every 5 ms.
+failover() {
+  local kind=$1 signal=$2 out
+  out=$(/usr/bin/python3 - "$bootstrap" "failover-$kind" "$dir" "$signal" "$runnel" <<'EOF'
+import json, os, signal, sys, time
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+bootstrap, topic, cluster_dir, sig, runnel = sys.argv[1:6]
+admin = AdminClient({"bootstrap.servers": bootstrap})
+admin.create_topics([NewTopic(topic, 1, 3)])[topic].result(10)
+def leader():
+    md = admin.list_topics(topic, timeout=10).topics[topic].partitions[0]
+    return md.leader, sorted(md.isrs)
+deadline = time.monotonic() + 20
+while leader()[1] != [1, 2, 3] and time.monotonic() < deadline:
+    time.sleep(0.1)
+acked = []
+p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 0})
+def sent(err, msg):
+    if err is None:
+        acked.append(time.monotonic())
+end = time.monotonic() + 1
+while time.monotonic() < end:
+    p.produce(topic, b"x", on_delivery=sent); p.poll(0); time.sleep(0.005)
+old, _ = leader()
+pid = int(open(os.path.join(cluster_dir, f"broker-{old}", "pid")).read())
+t0 = time.monotonic()
+os.kill(pid, getattr(signal, sig))
+deadline = t0 + 60
+after = []  # acknowledgement times of records sent after the signal
+def sent_after(err, msg):
+    if err is None:
+        after.append(time.monotonic())
+while time.monotonic() < deadline and not after:
+    p.produce(topic, b"y", on_delivery=sent_after); p.poll(0.005)
+p.flush(30)
+print(json.dumps({"killed_leader": old, "signal": sig,
+                  "seconds_to_next_ack": round(min(after) - t0, 3) if after else None}))
+EOF
+)
+  results+=("{\"measurement\":\"failover\",\"kind\":\"$kind\",\"session_timeout_ms\":$session_ms,\"result\":$out}")
+  echo "${results[-1]}"
+  # Start the stopped broker again for the next measurement.
+  local id
+  id=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["killed_leader"])')
+  RUNNELD="$runneld" scripts/cluster.sh broker "$dir" "$id" >/dev/null
+}
+failover kill9 SIGKILL
+failover controlled SIGTERM
+
+printf '%s\n' "${results[@]}" >"$dir/results.jsonl"
+/usr/bin/python3 - "$dir/results.jsonl" <<'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+produce = {r["replication_factor"]: r for r in rows if r["measurement"] == "produce"}
+print()
+print("| measurement | result |")
+print("| --- | --- |")
+for rf in (1, 3):
+    r = produce[rf]["result"]
+    print(f"| produce, RF={rf}, acks=all, {produce[rf]['partitions']} partitions, 1 KiB records | "
+          f"{r['records_per_s']:,.0f} records/s, {r['mb_per_s']:.1f} MB/s, {r['errors']} errors |")
+print(f"| RF=3 / RF=1 | {produce[3]['result']['records_per_s'] / produce[1]['result']['records_per_s']:.0%} |")
+for r in rows:
+    if r["measurement"] == "latency":
+        l = r["result"]["latency_ms"]
+        print(f"| end-to-end latency, RF=3, acks=all, 10,000 records/s | p50 {l['p50']:.2f} ms, p99 {l['p99']:.2f} ms, "
+              f"p99.9 {l['p99_9']:.2f} ms; lost {r['result']['lost']} |")
+    if r["measurement"] == "failover":
+        f = r["result"]
+        print(f"| failover: {f['signal']} of the leader (session timeout {r['session_timeout_ms']} ms) to the next "
+              f"acks=all acknowledgement | {f['seconds_to_next_ack']} s |")
+EOF
