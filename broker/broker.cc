@@ -190,6 +190,7 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
     membership.on_change([&s] { s.cluster_controller->on_change(); });
   }
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
+  if (s.membership) s.groups->follow_leadership(s.disk_pool);  // before any reconciliation
   s.producer_ids = std::make_unique<ProducerIdManager>(*s.metadata);
   s.cleaner = std::make_unique<LogCleanerThread>(s.config, *s.replicas);
   s.services = std::make_unique<BrokerServices>(BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas,

@@ -26,6 +26,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
         static_cast<int16_t>(ctx.broker.groups.leave(request->group_id, request->member_id, std::nullopt));
     co_return encode_response(ctx, response);
   }
+  if (auto error = ctx.broker.groups.check_coordinator(request->group_id); error != ErrorCode::none) {
+    response.error_code = static_cast<int16_t>(error);  // NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS
+    co_return encode_response(ctx, response);
+  }
   for (const auto& m : request->members) {
     const ErrorCode error = ctx.broker.groups.leave(request->group_id, m.member_id, m.group_instance_id);
     response.members.push_back({m.member_id, m.group_instance_id, static_cast<int16_t>(error)});

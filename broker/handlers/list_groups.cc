@@ -1,5 +1,6 @@
 // ListGroups (key 16), versions 0-2: every group this coordinator knows,
-// active or only remembered by its committed offsets.
+// active or only remembered by its committed offsets, in the __consumer_offsets
+// partitions it leads.
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"

@@ -3,6 +3,7 @@
 // group-level error code. Unlike Kafka, an empty topic list (v2+) also means
 // every partition: librdkafka 2.0.x sends one for "all" (its
 // ListConsumerGroupOffsets with no partitions), and nobody asks for nothing.
+// NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS unless this broker coordinates the group.
 
 #include <map>
 
@@ -32,6 +33,8 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   std::vector<group::CommittedOffset> offsets;
   if (request->group_id.empty()) {
     error = ErrorCode::invalid_group_id;
+  } else if (error = ctx.broker.groups.check_coordinator(request->group_id); error != ErrorCode::none) {
+    // NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS: the client finds the coordinator again, or waits.
   } else if (auto fetched = ctx.broker.groups.fetch_offsets(request->group_id, wanted)) {
     offsets = std::move(*fetched);
   } else {
