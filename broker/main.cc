@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -33,11 +34,17 @@ void tune_allocator() {
   mallopt(M_TRIM_THRESHOLD, 32 << 20);
 }
 
+// A peer that closes its connection while a Fetch answer is being written
+// must cost that connection only: sendfile() cannot take MSG_NOSIGNAL, so
+// SIGPIPE is ignored process-wide and the write fails with EPIPE instead.
+void ignore_sigpipe() { std::signal(SIGPIPE, SIG_IGN); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace runnel::broker;
   tune_allocator();
+  ignore_sigpipe();
   std::string config_path;
   Properties overrides;
   for (int i = 1; i < argc; ++i) {

@@ -386,6 +386,31 @@ def pipelined(h):
     h.data_health()
 
 
+def reset_during_fetch(h):
+    """Clients that reset their connection while a large Fetch answer is being sent (with
+    sendfile) cost only their connection: the broker must not die of SIGPIPE."""
+    topic = "hostile-big"
+    value = b"x" * 900
+    with wire.Conn(h.broker.port) as c:
+        for i in range(300):  # about 16 MB in batches under message.max.bytes
+            batch = wire.record_batch([(b"k", value, [])] * 60, harness.now_ms())
+            corr = h.next_corr()
+            _, body = c.roundtrip(wire.produce_request(7, corr, topic, 0, batch, acks=1), timeout=30)
+            check_equal([e for _, _, e, _ in wire.parse_produce_response(body, 7)], [0], f"produce {i} error")
+    fetch = wire.i32(-1) + wire.i32(100) + wire.i32(1) + wire.i32(64 << 20) + wire.i8(0)  # Fetch v4
+    fetch += wire.array([wire.string(topic) + wire.array([wire.i32(0) + wire.i64(0) + wire.i32(64 << 20)])])
+    for k in range(5):
+        s = socket.create_connection(("127.0.0.1", h.broker.port), timeout=5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(wire.request(wire.API_FETCH, 4, h.next_corr(), fetch))
+        time.sleep(0.05)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # RST while the answer is still being written
+        time.sleep(0.1)
+        h.quick_health()
+    h.data_health()
+
+
 def idle_connections(h):
     socks = []
     try:
@@ -430,6 +455,8 @@ def main():
         run.case("acks=0 Produce with a bad batch: no answer", acks0_bad_batch, h)
     run.case("refused appends left the log unchanged (kcat, dump-log)", raw_log_unchanged, h)
     run.case("pipelined requests answered in order; garbage after a valid request", pipelined, h)
+    run.case("connections reset in the middle of a 16 MB Fetch answer: the broker keeps serving",
+             reset_during_fetch, h)
     run.case("200 idle connections do not stop service", idle_connections, h)
     run.case("clean SIGTERM after all that, restart serves the same data", stop_and_restart, h)
     run.finish()
