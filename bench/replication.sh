@@ -3,7 +3,7 @@
 # sharing the machine's cores with the client.
 #   - produce throughput, acks=all, replication factor 3 against 1, same partition count, in one run
 #     (runnel-bench produce: 1 KiB records, linger.ms 5, batch.size 1000000);
-#   - end-to-end latency with replication factor 3 (runnel-bench latency, 10,000 records/s, acks=all);
+#   - end-to-end latency with replication factor 3 and 1 (runnel-bench latency, 10,000 records/s, acks=all);
 #   - failover time: an acks=all producer sends every 5 ms to a replication factor 3 topic; the time
 #     from kill -9 of the partition's leader to the next acknowledged record (bounded below by
 #     zookeeper.session.timeout.ms, after which the controller elects a new leader), and from SIGTERM
@@ -12,7 +12,7 @@
 #
 #   bench/replication.sh [--smoke]
 #   RUNNELD, RUNNEL, RUNNEL_BENCH   the binaries (default build/release/...)
-#   COUNT (200000), PARTITIONS (3), SESSION_TIMEOUT_MS (6000)
+#   COUNT (200000), ROUNDS (3), PARTITIONS (3), SESSION_TIMEOUT_MS (6000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=${1:-}
@@ -23,7 +23,8 @@ count=${COUNT:-200000}
 partitions=${PARTITIONS:-3}
 session_ms=${SESSION_TIMEOUT_MS:-6000}
 latency_seconds=10
-[[ "$smoke" == --smoke ]] && { count=5000; latency_seconds=2; }
+rounds=${ROUNDS:-3}
+[[ "$smoke" == --smoke ]] && { count=5000; latency_seconds=2; rounds=1; }
 for binary in "$runneld" "$runnel" "$bench"; do
   [[ -x "$binary" ]] || { echo "replication.sh: $binary is missing; build it first" >&2; exit 1; }
 done
@@ -34,20 +35,28 @@ RUNNELD="$runneld" scripts/cluster.sh start "$dir" 3 "zookeeper.session.timeout.
 bootstrap=$(cat "$dir/bootstrap")
 results=()
 
-produce() {  # rf
+produce() {  # rf round
   local out
-  out=$("$bench" produce -b "$bootstrap" -t "rf$1" -p "$partitions" --replication-factor "$1" -n "$count" -s 1024 \
+  out=$("$bench" produce -b "$bootstrap" -t "rf$1-$2" -p "$partitions" --replication-factor "$1" -n "$count" -s 1024 \
         --acks all --linger-ms 5 --batch-size 1000000 --json 2>"$dir/bench-rf$1.log")
   results+=("{\"measurement\":\"produce\",\"replication_factor\":$1,\"partitions\":$partitions,\"result\":$out}")
   echo "${results[-1]}"
 }
-produce 1
-produce 3
+# Alternating rounds, each on a fresh topic: the machine's noise hits both sides alike.
+for round in $(seq "$rounds"); do
+  produce 1 "$round"
+  produce 3 "$round"
+done
 
-out=$("$bench" latency -b "$bootstrap" -t latency-rf3 -p 1 --replication-factor 3 --rate 10000 \
-      --duration "$latency_seconds" -s 100 --acks all --linger-ms 0 --json 2>"$dir/bench-latency.log")
-results+=("{\"measurement\":\"latency\",\"replication_factor\":3,\"result\":$out}")
-echo "${results[-1]}"
+latency() {  # rf
+  local out
+  out=$("$bench" latency -b "$bootstrap" -t "latency-rf$1" -p 1 --replication-factor "$1" --rate 10000 \
+        --duration "$latency_seconds" -s 100 --acks all --linger-ms 0 --json 2>"$dir/bench-latency-rf$1.log")
+  results+=("{\"measurement\":\"latency\",\"replication_factor\":$1,\"result\":$out}")
+  echo "${results[-1]}"
+}
+latency 1
+latency 3
 
 # failover KIND SIGNAL: seconds from the signal to the leader of failover-KIND-0 until the next
 # acknowledged record, from a confluent-kafka producer sending every 5 ms.
@@ -92,9 +101,11 @@ EOF
 )
   results+=("{\"measurement\":\"failover\",\"kind\":\"$kind\",\"session_timeout_ms\":$session_ms,\"result\":$out}")
   echo "${results[-1]}"
-  # Start the stopped broker again for the next measurement.
-  local id
+  # Start the stopped broker again (once it has exited) for the next measurement.
+  local id pid
   id=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["killed_leader"])')
+  pid=$(cat "$dir/broker-$id/pid")
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   RUNNELD="$runneld" scripts/cluster.sh broker "$dir" "$id" >/dev/null
 }
 failover kill9 SIGKILL
@@ -104,19 +115,24 @@ printf '%s\n' "${results[@]}" >"$dir/results.jsonl"
 /usr/bin/python3 - "$dir/results.jsonl" <<'EOF'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-produce = {r["replication_factor"]: r for r in rows if r["measurement"] == "produce"}
+import statistics
+runs = {rf: [r["result"] for r in rows if r["measurement"] == "produce" and r["replication_factor"] == rf]
+        for rf in (1, 3)}
+partitions = next(r["partitions"] for r in rows if r["measurement"] == "produce")
+median = {rf: statistics.median(r["records_per_s"] for r in runs[rf]) for rf in (1, 3)}
 print()
 print("| measurement | result |")
 print("| --- | --- |")
 for rf in (1, 3):
-    r = produce[rf]["result"]
-    print(f"| produce, RF={rf}, acks=all, {produce[rf]['partitions']} partitions, 1 KiB records | "
-          f"{r['records_per_s']:,.0f} records/s, {r['mb_per_s']:.1f} MB/s, {r['errors']} errors |")
-print(f"| RF=3 / RF=1 | {produce[3]['result']['records_per_s'] / produce[1]['result']['records_per_s']:.0%} |")
+    each = ", ".join(f"{r['records_per_s']:,.0f}" for r in runs[rf])
+    errors = sum(r["errors"] for r in runs[rf])
+    print(f"| produce, RF={rf}, acks=all, {partitions} partitions, 1 KiB records (median of {len(runs[rf])}) | "
+          f"{median[rf]:,.0f} records/s ({median[rf] * 1024 / 1e6:.0f} MB/s); runs {each}; {errors} errors |")
+print(f"| RF=3 / RF=1 (medians) | {median[3] / median[1]:.0%} |")
 for r in rows:
     if r["measurement"] == "latency":
         l = r["result"]["latency_ms"]
-        print(f"| end-to-end latency, RF=3, acks=all, 10,000 records/s | p50 {l['p50']:.2f} ms, p99 {l['p99']:.2f} ms, "
+        print(f"| end-to-end latency, RF={r['replication_factor']}, acks=all, 10,000 records/s | p50 {l['p50']:.2f} ms, p99 {l['p99']:.2f} ms, "
               f"p99.9 {l['p99_9']:.2f} ms; lost {r['result']['lost']} |")
     if r["measurement"] == "failover":
         f = r["result"]
