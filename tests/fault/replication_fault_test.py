@@ -2,14 +2,16 @@
 """Replication under repeated faults (issue 9): a real ZooKeeper and three brokers (scripts/cluster.sh).
 
 A topic with replication factor 3, three partitions and min.insync.replicas=2; an idempotent acks=all
-producer (confluent-kafka) writes continuously from a thread and a consumer (assign, no group) reads
-continuously from another while the test runs rounds of: kill -9 of a partition leader and its
+producer (confluent-kafka) writes continuously from a thread, a consumer (assign, no group) reads
+continuously from another, and a consumer group member (subscribe, auto-commit) from a third, while the
+test runs rounds of: kill -9 of a partition leader and its
 restart; SIGSTOP of a follower past replica.lag.time.max.ms but within the ZooKeeper session timeout
 (the ISR shrinks), then SIGCONT (it rejoins); SIGTERM of a leader (controlled shutdown) and its
 restart. Between rounds every partition has a leader and a full ISR again. Afterwards: every
 acknowledged record is at its acknowledged offset and nothing else is in the log, no key twice,
-offsets contiguous from 0, everything the consumer read is in the final log at the offset it was
-read from, and the three replicas of each partition hold identical batches (runnel dump-log).
+offsets contiguous from 0, everything the consumers read is in the final log at the offset it was
+read from, the group member read every record and its committed offsets reach the end of each
+partition (the group coordinator moved with __consumer_offsets leadership), and the three replicas of each partition hold identical batches (runnel dump-log).
 
 The helpers (Producer, Writer, partitions_of, wait_partitions, check_acked_present, check_identical)
 are tests/integration/replication_test.py's, imported; they read that module's PARTITIONS, which this
@@ -40,7 +42,9 @@ SESSION_TIMEOUT_MS = 4000
 LAG_MS = 1500
 OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", f"replica.lag.time.max.ms={LAG_MS}",
              "replica.fetch.wait.max.ms=100", "replica.fetch.backoff.ms=200", "min.insync.replicas=2",
-             "leader.imbalance.check.interval.seconds=2"]
+             "leader.imbalance.check.interval.seconds=2", "group.initial.rebalance.delay.ms=0",
+             "offsets.topic.num.partitions=3"]
+GROUP = "runnel-fault-group"
 NODES = (1, 2, 3)
 FULL_ISR_TIMEOUT = 40
 
@@ -50,13 +54,13 @@ def log(msg):
 
 
 class Reader(threading.Thread):
-    """Consumes every partition continuously (assign from the beginning, no group: FindCoordinator
-    answers COORDINATOR_NOT_AVAILABLE in ZooKeeper mode at HEAD); remembers (partition, offset) ->
-    (key, value) and every error it was given."""
+    """Consumes every partition continuously: assign() from the beginning, or, with `group`, as a
+    member of that consumer group (subscribe, auto-commit every 200 ms, from the earliest offset);
+    remembers (partition, offset) -> (key, value) and every error it was given."""
 
-    def __init__(self, bootstrap):
+    def __init__(self, bootstrap, group=None):
         super().__init__(daemon=True)
-        self.bootstrap = bootstrap
+        self.bootstrap, self.group = bootstrap, group
         self.stopped = threading.Event()
         self.seen, self.conflicts, self.errors = {}, [], []
         self.positions = {p: 0 for p in range(PARTITIONS)}
@@ -64,10 +68,19 @@ class Reader(threading.Thread):
 
     def run(self):
         from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "runnel-fault-reader",
-                      "enable.auto.commit": False, "auto.offset.reset": "error"})
+        if self.group:
+            c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group, "enable.auto.commit": True,
+                          "auto.commit.interval.ms": 200, "auto.offset.reset": "earliest",
+                          "session.timeout.ms": 10000, "heartbeat.interval.ms": 1000})
+        else:
+            c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "runnel-fault-reader",
+                          "enable.auto.commit": False, "auto.offset.reset": "error"})
+        self.consumer = c
         try:
-            c.assign([TopicPartition(TOPIC, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
+            if self.group:
+                c.subscribe([TOPIC])
+            else:
+                c.assign([TopicPartition(TOPIC, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
             while not self.stopped.is_set():
                 for m in c.consume(500, 0.2):
                     if m.error():
@@ -80,6 +93,19 @@ class Reader(threading.Thread):
                         if old != (m.key(), m.value()):
                             self.conflicts.append((key, old, (m.key(), m.value())))
                         self.positions[m.partition()] = max(self.positions[m.partition()], m.offset() + 1)
+            if self.group:  # the final positions, committed before leaving
+                from confluent_kafka import KafkaError, KafkaException
+                try:
+                    c.commit(asynchronous=False)
+                except KafkaException as e:
+                    if e.args[0].code() != KafkaError._NO_OFFSET:  # auto-commit already stored them all
+                        raise
+                self.committed = {tp.partition: tp.offset
+                                  for tp in c.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)],
+                                                        timeout=10)}
+        except Exception as e:  # noqa: BLE001 - reported by the checks
+            with self.lock:
+                self.errors.append(f"consumer thread: {e!r}")
         finally:
             c.close()
 
@@ -265,9 +291,11 @@ def fault_rounds(cluster, state, rounds):
     producer = rt.Producer(cluster.bootstrap)
     writer = rt.Writer(producer, "fault")
     reader = Reader(cluster.bootstrap)
-    state.update(producer=producer, writer=writer, reader=reader)
+    member = Reader(cluster.bootstrap, GROUP)
+    state.update(producer=producer, writer=writer, reader=reader, member=member)
     writer.start()
     reader.start()
+    member.start()
     time.sleep(1.0)
     failures = []
     for r in range(rounds):
@@ -286,8 +314,10 @@ def fault_rounds(cluster, state, rounds):
             acked, errors = len(producer.acked), len(producer.errors)
         with reader.lock:
             read = len(reader.seen)
+        with member.lock:
+            read_in_group = len(member.seen)
         log(f"round {r + 1} done in {time.monotonic() - t0:.1f}s ({what}); {writer.sent} sent, {acked} "
-            f"acknowledged, {errors} delivery errors, {read} read by the consumer")
+            f"acknowledged, {errors} delivery errors, {read} read by the consumer, {read_in_group} by the group member")
         time.sleep(0.5)
     writer.stop()
     log(f"producer stopped: {writer.sent} sent, {len(producer.acked)} acknowledged, "
@@ -327,15 +357,15 @@ def check_log(cluster, state):
         f"{[sum(1 for q, _, _, _ in records if q == p) for p in range(PARTITIONS)]}")
 
 
-def check_reader(cluster, state):
-    reader, records = state["reader"], state["records"]
+def check_reader(cluster, state, which="reader"):
+    reader, records = state[which], state["records"]
     ends = {p: sum(1 for q, _, _, _ in records if q == p) for p in range(PARTITIONS)}
 
     def caught_up():
         with reader.lock:
             return all(reader.positions[p] >= ends[p] for p in range(PARTITIONS))
     try:
-        wait_until(caught_up, 30, "the continuous consumer to reach the end of every partition", interval=0.2)
+        wait_until(caught_up, 30, f"the continuous {which} to reach the end of every partition", interval=0.2)
     finally:
         reader.stop()
     stored = {(p, o): (k, v) for p, o, k, v in records}
@@ -343,8 +373,10 @@ def check_reader(cluster, state):
     missing = [(po, kv) for po, kv in reader.seen.items() if stored.get(po) != kv]
     check_equal(missing[:5], [], "records read by the consumer that are not at that offset in the final log")
     check_equal(len(reader.seen), len(records), "records read by the continuous consumer")
-    log(f"the continuous consumer read {len(reader.seen)} records; {len(reader.errors)} consumer errors "
+    log(f"the continuous {which} read {len(reader.seen)} records; {len(reader.errors)} consumer errors "
         f"{sorted(set(reader.errors))[:3]}")
+    if which == "member":
+        check_equal(getattr(reader, "committed", None), ends, "the group's committed offsets after the last commit")
 
 
 def main():
@@ -363,6 +395,8 @@ def main():
         run.case("every acknowledged record at its acknowledged offset, nothing else, no key twice, offsets "
                  "contiguous from 0", check_log, cluster, state, critical=True)
         run.case("the continuous consumer read exactly the final log", check_reader, cluster, state)
+        run.case("the consumer group member read every record and committed the end of every partition, "
+                 "through coordinator failovers", check_reader, cluster, state, "member")
         run.case("the three replicas of each partition hold identical batches (runnel dump-log)",
                  rt.check_identical, cluster, args.runnel)
         run.case("every broker still running", check_all_alive, cluster)
