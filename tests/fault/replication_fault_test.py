@@ -401,13 +401,7 @@ def main():
                  rt.check_identical, cluster, args.runnel)
         run.case("every broker still running", check_all_alive, cluster)
     finally:
-        if run.failed:
-            try:
-                diagnose(cluster)
-            except Exception as e:  # noqa: BLE001 - the report goes on
-                print(f"   diagnose: {e!r}", flush=True)
-            print(cluster.logs(), flush=True)
-        cluster.close()
+        cluster.close_after(run, diagnose)
     run.finish()
 
 

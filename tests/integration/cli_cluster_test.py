@@ -254,9 +254,7 @@ def main():
                  "the partitions it followed under-replicated; restarted, nothing reported", offline_partition, cli,
                  state)
     finally:
-        if run.failed:
-            print(cluster.logs(), flush=True)
-        cluster.close()
+        cluster.close_after(run)
     run.finish()
 
 

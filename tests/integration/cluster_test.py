@@ -270,7 +270,6 @@ def main():
     run = harness.TestRun("cluster_test", time_limit=120)
     cluster = Cluster(args.runneld)
     state = {}
-    failed_before = 0
     try:
         run.case("cluster.sh start: ZooKeeper and three brokers, all registered", cluster.start, 3, OVERRIDES,
                  critical=True)
@@ -300,11 +299,8 @@ def main():
                  args.runneld)
         run.case("without zookeeper.connect the broker is the only broker and the controller", single_node,
                  args.runneld)
-        failed_before = len(run.failed)
     finally:
-        if run.failed or failed_before:
-            print(cluster.logs(), flush=True)
-        cluster.close()
+        cluster.close_after(run)
     run.finish()
 
 

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import wire  # noqa: E402
-from harness import CheckFailed, check, check_equal, wait_until  # noqa: E402
+from harness import check, check_equal, wait_until  # noqa: E402
 from zk_cluster import Cluster  # noqa: E402
 
 TOPIC = "orders"
@@ -260,9 +260,7 @@ def main():
                  keep_consuming, cluster, state, critical=True)
         run.case("a new consumer of the group resumes exactly after the last commit", resume, cluster, state)
     finally:
-        if run.failed:
-            print(cluster.logs(), flush=True)
-        cluster.close()
+        cluster.close_after(run)
     run.finish()
 
 

@@ -50,6 +50,18 @@ class Cluster:
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def close_after(self, run, diagnose=None):
+        """The end of a test run on this cluster: when a case failed, `diagnose(self)` (if given; its
+        own failure is printed, not raised) and the last lines of every broker log; then close()."""
+        if run.failed:
+            if diagnose:
+                try:
+                    diagnose(self)
+                except Exception as e:  # noqa: BLE001 - the report goes on
+                    print(f"   diagnose: {e!r}", flush=True)
+            print(self.logs(), flush=True)
+        self.close()
+
     def restart(self, node):
         return self.script("broker", self.dir, str(node)).stdout.decode()
 
