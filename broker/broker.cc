@@ -197,14 +197,9 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
                                                                *s.controller, *s.groups, *s.producer_ids,
                                                                s.disk_pool, s.logs->cluster_id(), "", 0});
 
-  // Logs of topics the metadata no longer has (a crash inside a deletion) go.
-  std::set<std::string> topics;
-  for (const auto& topic : s.metadata->topics()) topics.insert(topic.name);
-  for (const auto& tp : s.logs->partitions()) {
-    if (topics.count(tp.topic)) continue;
-    log_warn("broker", "removing log of deleted topic: " + tp.dir_name());
-    if (auto r = s.logs->remove(tp); !r) throw std::runtime_error("cannot remove " + tp.dir_name() + ": " + r.error().message());
-  }
+  // Logs of topics the metadata no longer has (a crash inside a deletion) go before anything opens them.
+  if (auto r = s.replicas->remove_deleted_topics(); !r)
+    throw std::runtime_error("cannot remove the logs of a deleted topic: " + r.error().message());
   if (auto r = s.groups->start(); !r)
     throw std::runtime_error("cannot load consumer groups: " + r.error().message());
 }
@@ -285,10 +280,11 @@ int Broker::run() {
     s.cluster_controller->on_change();
     asio::co_spawn(s.io, every(s.config.leader_imbalance_check_interval_ms, [&] { s.cluster_controller->rebalance(); }),
                    log_exception);
+    // Single node: the ISR is this broker alone, never shrunk.
+    asio::co_spawn(s.io, every(std::max<int64_t>(1, s.config.replica_lag_time_max_ms / 2),
+                               [&] { s.replicas->shrink_isrs(BrokerServices::now_ms()); }),
+                   log_exception);
   }
-  asio::co_spawn(s.io, every(std::max<int64_t>(1, s.config.replica_lag_time_max_ms / 2),
-                             [&] { s.replicas->shrink_isrs(BrokerServices::now_ms()); }),
-                 log_exception);
   asio::co_spawn(s.io, every(s.config.log_retention_check_interval_ms,
                              [&] {
                                s.replicas->request_reconcile();

@@ -2,20 +2,16 @@
 
 #include <algorithm>
 #include <asio/post.hpp>
-#include <chrono>
+#include <map>
 #include <set>
 
 #include "broker/logging.h"
 #include "broker/replication/replica_fetcher_manager.h"
+#include "broker/services.h"
 #include "broker/topic_config.h"
 
 namespace runnel::broker {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool hosts(const TopicMetadata& topic, int32_t partition, int32_t node_id) {
   if (static_cast<size_t>(partition) >= topic.assignment.size()) return false;
@@ -66,7 +62,7 @@ void ReplicaManager::apply_state_locked(const TopicMetadata& topic, int32_t part
   auto state = metadata_.partition_state(topic.name, partition);
   if (!state) return;  // not written yet: the next reconciliation applies it
   const auto& replicas = topic.assignment[static_cast<size_t>(partition)];
-  const auto transition = replica.apply_state(*state, replicas, now_ms());
+  const auto transition = replica.apply_state(*state, replicas, BrokerServices::now_ms());
   const auto& tp = replica.topic_partition();
   switch (transition) {
     case Partition::Transition::became_leader:
@@ -114,20 +110,28 @@ void ReplicaManager::reconcile() {
     }
   }
   for (const auto& topic : reconfigured) reconfigure(topic);
-  // Topics deleted (by another broker's controller): their replicas go.
-  std::set<std::string> gone;
+  if (auto r = remove_deleted_topics(names); !r)
+    log_error("storage", "cannot remove the logs of a deleted topic: " + r.error().message());
+}
+
+Result<void> ReplicaManager::remove_deleted_topics() {
+  std::set<std::string> names;
+  for (const auto& topic : metadata_.topics()) names.insert(topic.name);
+  return remove_deleted_topics(names);
+}
+
+Result<void> ReplicaManager::remove_deleted_topics(const std::set<std::string>& known) {
+  std::map<std::string, int32_t> gone;  // topic -> partitions with a log here
   for (const auto& tp : logs_.partitions())
-    if (!names.count(tp.topic)) gone.insert(tp.topic);
-  for (const auto& name : gone) {
+    if (!known.count(tp.topic)) gone[tp.topic] = std::max(gone[tp.topic], tp.partition + 1);
+  for (const auto& [name, partitions] : gone) {
     TopicMetadata topic;
     topic.name = name;
-    topic.partitions = 0;
-    for (const auto& tp : logs_.partitions())
-      if (tp.topic == name) topic.partitions = std::max(topic.partitions, tp.partition + 1);
-    log_info("replication", "removing the replicas of deleted topic " + name);
-    if (auto r = remove_topic(topic); !r)
-      log_error("storage", "cannot remove the logs of " + name + ": " + r.error().message());
+    topic.partitions = partitions;
+    log_warn("replication", "removing the logs of deleted topic " + name);
+    if (auto r = remove_topic(topic); !r) return r;
   }
+  return {};
 }
 
 void ReplicaManager::request_reconcile() {

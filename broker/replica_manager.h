@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "broker/config.h"
@@ -47,6 +49,9 @@ class ReplicaManager {
   // Applies changed topic configs to the topic's open partitions (logs opened
   // later take them from `topic`); see Partition::set_config.
   void reconfigure(const TopicMetadata& topic);
+  // Removes the logs (and open partitions) of topics the store does not have: deleted through
+  // another broker, or a crash inside a deletion. Blocking. Stops at the first failure.
+  Result<void> remove_deleted_topics();
   // See above. Blocking (opens logs, deletes logs): call on the disk pool, or through
   // request_reconcile(), which runs it there, one at a time, again if asked meanwhile.
   void reconcile();
@@ -67,6 +72,7 @@ class ReplicaManager {
   // mutex_ held.
   Result<std::shared_ptr<Partition>> partition_locked(const TopicMetadata& topic, int32_t partition);
   void apply_state_locked(const TopicMetadata& topic, int32_t partition, Partition& replica);
+  Result<void> remove_deleted_topics(const std::set<std::string>& known);
 
   const BrokerConfig& config_;
   storage::LogManager& logs_;

@@ -7,6 +7,7 @@
 #include "broker/logging.h"
 #include "broker/replication/replica_fetcher_manager.h"
 #include "broker/run_blocking.h"
+#include "broker/services.h"
 #include "protocol/messages/fetch.h"
 #include "protocol/messages/offset_for_leader_epoch.h"
 #include "storage/errc.h"
@@ -22,11 +23,6 @@ using protocol::messages::OffsetForLeaderEpochResponse;
 
 constexpr int16_t kFetchVersion = 11;                 // current_leader_epoch (v9+), rack (v11)
 constexpr int16_t kOffsetForLeaderEpochVersion = 3;   // replica_id (v3+)
-
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -236,7 +232,7 @@ asio::awaitable<bool> ReplicaFetcher::fetch_once() {
       // The leader's log start (DeleteRecords, retention) follows the appended batches.
       auto appended = co_await run_blocking(manager_.disk_pool_, [&] {
         Result<storage::AppendInfo> info = storage::AppendInfo{};
-        if (!records.empty()) info = partition->append_replicated(records, leader_high_watermark, wall_clock_ms());
+        if (!records.empty()) info = partition->append_replicated(records, leader_high_watermark, BrokerServices::now_ms());
         else partition->set_follower_high_watermark(leader_high_watermark);
         if (!info) return info;
         if (auto moved = partition->follow_log_start(leader_log_start); !moved) return Result<storage::AppendInfo>{fail(moved.error())};

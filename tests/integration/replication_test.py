@@ -204,6 +204,11 @@ def delete_records_followed(cluster, runnel, state):
     print(f"   segment bases before {before}, after {bases}", flush=True)
     records, _ = harness.read_to_end(cluster.bootstrap, topic, timeout=20, start=-2)  # OFFSET_BEGINNING
     check_equal([o for _, o, _, _ in records], list(range(150, 200)), "offsets readable after DeleteRecords")
+    # Deleting the topic through one broker removes every replica's log.
+    harness.run_command([runnel, "--brokers", cluster.bootstrap, "topic", "delete", topic], timeout=30,
+                        what="runnel topic delete")
+    wait_until(lambda: not any(os.path.isdir(os.path.join(cluster.dir, f"broker-{n}", "data", f"{topic}-0"))
+                               for n in (1, 2, 3)), 15, "every broker to remove its log of the deleted topic")
 
 
 def kill_leader(cluster, runnel, state):
@@ -294,7 +299,8 @@ def main():
                  "the first", create_topic, cluster, args.runnel, state, critical=True)
         run.case("acks=all records read back exactly; the three replicas hold identical batches", produce_and_read,
                  cluster, args.runnel, state, critical=True)
-        run.case("DeleteRecords on the leader: every follower moves its log start and drops the segments below",
+        run.case("DeleteRecords on the leader: every follower moves its log start and drops the segments below; "
+                 "deleting the topic removes every replica",
                  delete_records_followed, cluster, args.runnel, state)
         run.case("kill -9 of a leader under load: a new leader from the ISR, every acknowledged record kept",
                  kill_leader, cluster, args.runnel, state, critical=True)
@@ -305,9 +311,7 @@ def main():
         run.case("controlled shutdown: SIGTERM of a leader moves leadership first; the producer sees no error",
                  controlled_shutdown, cluster, args.runnel, state)
     finally:
-        if run.failed:
-            print(cluster.logs(), flush=True)
-        cluster.close()
+        cluster.close_after(run)
     run.finish()
 
 
