@@ -17,11 +17,6 @@ Partition::Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> l
   if (auto latest = log_->leader_epochs().latest()) leader_epoch_ = latest->epoch;
 }
 
-PartitionState Partition::state() const {
-  std::lock_guard lock(mutex_);
-  return state_;
-}
-
 size_t Partition::isr_size() const {
   std::lock_guard lock(mutex_);
   return tracker_.isr().size();

@@ -52,10 +52,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   storage::Log& log() { return *log_; }
   int32_t leader_epoch() const { return leader_epoch_.load(); }
   bool is_leader() const { return leader_.load() == self_; }
-  int32_t leader_id() const { return leader_.load(); }
   int64_t high_watermark() const { return sole_in_sync_.load() ? local_offset() : high_watermark_.load(); }
-  // The state last applied.
-  PartitionState state() const;
 
   enum class Transition { none, became_leader, became_follower, changed };
   // Applies the store's state for this partition (its replicas: `replicas`): leadership at a

@@ -36,7 +36,6 @@ class ReplicaFetcher : public std::enable_shared_from_this<ReplicaFetcher> {
   // On the strand. add() replaces an earlier entry for the partition (truncating again).
   void add(std::shared_ptr<Partition> partition, int32_t leader_epoch);
   void remove(const storage::TopicPartition& tp);
-  bool empty() const { return partitions_.empty(); }
   void start();
   void stop();
 
