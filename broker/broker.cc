@@ -42,6 +42,7 @@ struct Broker::State {
   std::unique_ptr<ZkMetadataStore> zk_metadata;  // ZooKeeper mode only
   MetadataStore* metadata = nullptr;              // one of the two
   asio::thread_pool disk_pool{2};
+  asio::thread_pool metadata_pool{2};  // BrokerServices::metadata_pool
   std::unique_ptr<ReplicaFetcherManager> fetchers;      // ZooKeeper mode only
   std::unique_ptr<ClusterController> cluster_controller;  // ZooKeeper mode only
   std::unique_ptr<ReplicaManager> replicas;
@@ -195,7 +196,7 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   s.cleaner = std::make_unique<LogCleanerThread>(s.config, *s.replicas);
   s.services = std::make_unique<BrokerServices>(BrokerServices{s.config, *s.logs, *s.metadata, *s.replicas,
                                                                *s.controller, *s.groups, *s.producer_ids,
-                                                               s.disk_pool, s.logs->cluster_id(), "", 0});
+                                                               s.disk_pool, s.metadata_pool, s.logs->cluster_id(), "", 0});
 
   // Logs of topics the metadata no longer has (a crash inside a deletion) go before anything opens them.
   if (auto r = s.replicas->remove_deleted_topics(); !r)
@@ -298,10 +299,13 @@ int Broker::run() {
   s.cleaner->start();
   asio::co_spawn(s.io, every(s.config.transactional_id_cleanup_interval_ms,
                              [&] {
-                               auto expired = s.metadata->expire_transactional_ids(
-                                   BrokerServices::now_ms(), s.config.transactional_id_expiration_ms);
-                               if (!expired)
-                                 log_warn("producer", "expiring transactional ids failed: " + expired.error().message());
+                               asio::post(s.metadata_pool, [&] {
+                                 auto expired = s.metadata->expire_transactional_ids(
+                                     BrokerServices::now_ms(), s.config.transactional_id_expiration_ms);
+                                 if (!expired)
+                                   log_warn("producer",
+                                            "expiring transactional ids failed: " + expired.error().message());
+                               });
                              }),
                  log_exception);
   asio::co_spawn(s.io, every(s.config.producer_id_expiration_check_interval_ms,
@@ -325,6 +329,7 @@ int Broker::run() {
   for (auto& t : threads) t.join();
   s.cleaner->stop();
   s.disk_pool.join();
+  s.metadata_pool.join();
   auto result = s.logs->shutdown();
   if (!result) {
     log_error("broker", "clean shutdown failed: " + result.error().message());

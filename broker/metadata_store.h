@@ -5,8 +5,9 @@
 // (RocksDB) under the first log dir; this broker is the leader and only replica of every
 // partition. The ZooKeeper implementation (coordination/zk_metadata_store.h) keeps them in
 // Kafka's ZooKeeper layout. Reads come from an in-memory copy; the writes that return a Result
-// wait for the store (never call them on the store's own executor); partition state changes only
-// by compare-and-set on its version.
+// wait for the store (never call them on the store's own executor; request handlers call them on
+// BrokerServices::metadata_pool, never on an I/O thread); partition state changes only by
+// compare-and-set on its version.
 
 #include <map>
 #include <functional>

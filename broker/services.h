@@ -25,6 +25,11 @@ struct BrokerServices {
   group::GroupCoordinator& groups;
   ProducerIdManager& producer_ids;
   asio::thread_pool& disk_pool;
+  // Where metadata store writes run (topic create/delete/config changes, producer id blocks,
+  // transactional ids): each waits for a ZooKeeper round trip or a RocksDB sync, and creating or
+  // deleting a topic opens or removes its logs; an I/O thread never waits for them
+  // (run_blocking). Reads of the store's in-memory copy stay on the I/O thread.
+  asio::thread_pool& metadata_pool;
   std::string cluster_id;
   // The advertised address of this broker (the first advertised listener,
   // with port 0 replaced by the bound port).

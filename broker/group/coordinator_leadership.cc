@@ -22,20 +22,17 @@ void GroupCoordinator::follow_leadership(asio::thread_pool& pool) {
       [this](const std::shared_ptr<Partition>& partition, bool leader) { on_leadership_change(partition, leader); });
 }
 
-std::optional<int32_t> GroupCoordinator::coordinator_node(const std::string& group_id) {
+bool GroupCoordinator::create_offsets_topic_if_missing() {
+  if (metadata_.topic(kOffsetsTopic)) return true;
+  auto outcome = create_offsets_topic(config_.offsets_topic_replication_factor);
+  if (outcome.error == ErrorCode::none || outcome.error == ErrorCode::topic_already_exists) return true;
+  log_warn("group", std::string("cannot create ") + kOffsetsTopic + " yet: " + outcome.message);
+  return false;
+}
+
+std::optional<int32_t> GroupCoordinator::coordinator_node(const std::string& group_id) const {
   auto topic = metadata_.topic(kOffsetsTopic);
-  if (!topic) {
-    auto outcome = create_offsets_topic(config_.offsets_topic_replication_factor);
-    if (outcome.error == ErrorCode::topic_already_exists) {  // another request (or broker) won
-      topic = metadata_.topic(kOffsetsTopic);
-    } else if (outcome.error != ErrorCode::none) {
-      log_warn("group", std::string("cannot create ") + kOffsetsTopic + " yet: " + outcome.message);
-      return std::nullopt;
-    } else {
-      topic = outcome.topic;
-    }
-    if (!topic) return std::nullopt;
-  }
+  if (!topic) return std::nullopt;
   if (topic->partitions != config_.offsets_topic_num_partitions) {
     log_error("group", std::string(kOffsetsTopic) + " has " + std::to_string(topic->partitions) +
                            " partitions but offsets.topic.num.partitions is " +

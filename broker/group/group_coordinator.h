@@ -119,11 +119,14 @@ class GroupCoordinator {
   Result<void> start();
 
   int32_t partition_for(const std::string& group_id) const;
+  // ZooKeeper mode: creates __consumer_offsets if it is missing (it cannot be while fewer than
+  // offsets.topic.replication.factor brokers are registered: false, logged). A metadata store
+  // write: never call it on an I/O thread.
+  bool create_offsets_topic_if_missing();
   // ZooKeeper mode: the node id of the broker coordinating `group_id`, the leader of its
-  // __consumer_offsets partition, creating the topic first if missing (it cannot be while
-  // fewer than offsets.topic.replication.factor brokers are registered); nullopt when there is
-  // none now (COORDINATOR_NOT_AVAILABLE).
-  std::optional<int32_t> coordinator_node(const std::string& group_id);
+  // __consumer_offsets partition; nullopt when there is none now (COORDINATOR_NOT_AVAILABLE),
+  // also while the topic is missing.
+  std::optional<int32_t> coordinator_node(const std::string& group_id) const;
   // NONE when this broker coordinates `group_id` and its partition is loaded,
   // COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR.
   protocol::ErrorCode check_coordinator(const std::string& group_id) const;

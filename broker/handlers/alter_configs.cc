@@ -4,6 +4,7 @@
 
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
+#include "broker/run_blocking.h"
 #include "protocol/messages/alter_configs.h"
 
 namespace runnel::broker {
@@ -23,8 +24,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     for (const auto& config : resource.configs) configs[config.name] = *config.value;  // nulls were refused
     return ctx.broker.controller.alter_topic_configs(resource.resource_name, configs, request.validate_only);
   };
-  co_return encode_response(ctx, answer_config_resources<AlterConfigsResponse>(ctx.broker, request,
-                                                                               every_value_required, alter_topic));
+  auto response = co_await run_blocking(ctx.broker.metadata_pool, [&] {
+    return answer_config_resources<AlterConfigsResponse>(ctx.broker, request, every_value_required, alter_topic);
+  });
+  co_return encode_response(ctx, response);
 }
 
 }  // namespace

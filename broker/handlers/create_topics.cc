@@ -2,6 +2,7 @@
 // means the broker default, in every version (kafkajs sends -1/-1).
 
 #include "broker/handlers/handlers.h"
+#include "broker/run_blocking.h"
 #include "protocol/messages/create_topics.h"
 
 namespace runnel::broker {
@@ -42,8 +43,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       }
     }
     if (outcome.error == ErrorCode::none)
-      outcome = ctx.broker.controller.create_topic(topic.name, partitions, replication_factor, configs,
-                                                   request.validate_only, assignment);
+      outcome = co_await run_blocking(ctx.broker.metadata_pool, [&] {
+        return ctx.broker.controller.create_topic(topic.name, partitions, replication_factor, configs,
+                                                  request.validate_only, assignment);
+      });
     out.error_code = static_cast<int16_t>(outcome.error);
     if (!outcome.message.empty()) out.error_message = outcome.message;
   }

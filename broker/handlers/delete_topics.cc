@@ -3,6 +3,7 @@
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
+#include "broker/run_blocking.h"
 #include "protocol/messages/delete_topics.h"
 
 namespace runnel::broker {
@@ -31,7 +32,8 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       out.error_code = static_cast<int16_t>(ErrorCode::invalid_topic_exception);
       continue;
     }
-    out.error_code = static_cast<int16_t>(ctx.broker.controller.delete_topic(name).error);
+    auto outcome = co_await run_blocking(ctx.broker.metadata_pool, [&] { return ctx.broker.controller.delete_topic(name); });
+    out.error_code = static_cast<int16_t>(outcome.error);
   }
   co_return encode_response(ctx, response);
 }

@@ -5,6 +5,7 @@
 
 #include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
+#include "broker/run_blocking.h"
 #include "protocol/messages/incremental_alter_configs.h"
 
 namespace runnel::broker {
@@ -34,8 +35,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     }
     return ctx.broker.controller.incremental_alter_topic_configs(resource.resource_name, ops, request.validate_only);
   };
-  co_return encode_response(ctx, answer_config_resources<IncrementalAlterConfigsResponse>(ctx.broker, request,
-                                                                                          value_required, alter_topic));
+  auto response = co_await run_blocking(ctx.broker.metadata_pool, [&] {
+    return answer_config_resources<IncrementalAlterConfigsResponse>(ctx.broker, request, value_required, alter_topic);
+  });
+  co_return encode_response(ctx, response);
 }
 
 }  // namespace

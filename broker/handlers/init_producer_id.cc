@@ -8,6 +8,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/logging.h"
+#include "broker/run_blocking.h"
 #include "protocol/messages/init_producer_id.h"
 
 namespace runnel::broker {
@@ -17,39 +18,50 @@ using protocol::ErrorCode;
 using protocol::messages::InitProducerIdRequest;
 using protocol::messages::InitProducerIdResponse;
 
-asio::awaitable<Response> handle(RequestContext& ctx) {
-  auto request = decode_request<InitProducerIdRequest>(ctx);
-  if (!request) co_return close_connection();
+// The producer id and epoch to give; a new block of ids and a transactional id's new epoch are
+// written to the metadata store first (so this runs on the metadata pool).
+InitProducerIdResponse give_producer_id(BrokerServices& broker, const std::optional<std::string>& transactional_id) {
   InitProducerIdResponse response;
   response.producer_epoch = -1;
-  auto fail_with = [&](ErrorCode error) {
-    response.error_code = static_cast<int16_t>(error);
-    return encode_response(ctx, response);
-  };
-  if (request->transactional_id && request->transactional_id->empty())
-    co_return fail_with(ErrorCode::invalid_request);
   std::optional<TransactionalProducer> current;
-  if (request->transactional_id) current = ctx.broker.metadata.transactional_producer(*request->transactional_id);
+  if (transactional_id) current = broker.metadata.transactional_producer(*transactional_id);
   int64_t producer_id = -1;
   int16_t epoch = 0;
   if (current && current->epoch < INT16_MAX - 1) {
     producer_id = current->producer_id;
     epoch = static_cast<int16_t>(current->epoch + 1);
   } else {
-    auto allocated = ctx.broker.producer_ids.next_producer_id();
+    auto allocated = broker.producer_ids.next_producer_id();
     if (!allocated) {
       log_warn("producer", "allocating a producer id failed: " + allocated.error().message());
-      co_return fail_with(ErrorCode::coordinator_not_available);
+      response.error_code = static_cast<int16_t>(ErrorCode::coordinator_not_available);
+      return response;
     }
     producer_id = *allocated;
   }
-  if (request->transactional_id) {
+  if (transactional_id) {
     const TransactionalProducer given{producer_id, epoch, BrokerServices::now_ms()};
-    if (auto r = ctx.broker.metadata.put_transactional_producer(*request->transactional_id, given); !r)
-      co_return fail_with(ErrorCode::coordinator_not_available);
+    if (auto r = broker.metadata.put_transactional_producer(*transactional_id, given); !r) {
+      response.error_code = static_cast<int16_t>(ErrorCode::coordinator_not_available);
+      return response;
+    }
   }
   response.producer_id = producer_id;
   response.producer_epoch = epoch;
+  return response;
+}
+
+asio::awaitable<Response> handle(RequestContext& ctx) {
+  auto request = decode_request<InitProducerIdRequest>(ctx);
+  if (!request) co_return close_connection();
+  if (request->transactional_id && request->transactional_id->empty()) {
+    InitProducerIdResponse response;
+    response.producer_epoch = -1;
+    response.error_code = static_cast<int16_t>(ErrorCode::invalid_request);
+    co_return encode_response(ctx, response);
+  }
+  auto response = co_await run_blocking(ctx.broker.metadata_pool,
+                                        [&] { return give_producer_id(ctx.broker, request->transactional_id); });
   co_return encode_response(ctx, response);
 }
 

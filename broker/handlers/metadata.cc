@@ -9,6 +9,7 @@
 // offline_replicas) when a replica's broker is not registered.
 
 #include "broker/handlers/handlers.h"
+#include "broker/handlers/partition_lookup.h"
 #include <set>
 
 #include "protocol/messages/metadata.h"
@@ -82,7 +83,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       if (!topic && !valid_topic_name(name)) {
         error = ErrorCode::invalid_topic_exception;
       } else if (!topic && allow_auto_create) {
-        auto outcome = broker.controller.auto_create(name);
+        auto outcome = co_await auto_create_topic(broker, name);
         topic = outcome.topic;
         error = outcome.error;
       } else if (!topic) {

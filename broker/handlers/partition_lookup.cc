@@ -1,18 +1,18 @@
 #include "broker/handlers/partition_lookup.h"
 
+#include "broker/run_blocking.h"
 #include "storage/errc.h"
 
 namespace runnel::broker {
 
 using protocol::ErrorCode;
 
-PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topic, int32_t partition, bool auto_create) {
+asio::awaitable<TopicOutcome> auto_create_topic(BrokerServices& broker, const std::string& topic) {
+  co_return co_await run_blocking(broker.metadata_pool, [&] { return broker.controller.auto_create(topic); });
+}
+
+PartitionLookup lookup_partition(BrokerServices& broker, const std::string& topic, int32_t partition) {
   std::optional<TopicMetadata> metadata = broker.metadata.topic(topic);
-  if (!metadata && auto_create) {
-    auto outcome = broker.controller.auto_create(topic);
-    if (outcome.error != ErrorCode::none) return {nullptr, outcome.error};
-    metadata = outcome.topic;
-  }
   if (!metadata || partition < 0 || partition >= metadata->partitions)
     return {nullptr, ErrorCode::unknown_topic_or_partition};
   auto p = broker.replicas.partition(*metadata, partition);

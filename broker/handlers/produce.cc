@@ -2,13 +2,17 @@
 // when v0 is in the range), served from v3: below it every partition gets
 // UNSUPPORTED_VERSION (message format v2 only). v3+ carries exactly one v2
 // batch per partition; zstd needs v7. Only the leader appends
-// (NOT_LEADER_OR_FOLLOWER elsewhere). acks=1 is answered once the batch is
-// durable on the leader in the durable mode; acks=all once the high watermark
-// passes it (every ISR member has it, durably in the durable mode), refused
-// with NOT_ENOUGH_REPLICAS before the append when the ISR is smaller than
-// min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below
-// while waiting, REQUEST_TIMED_OUT after the request's timeout. acks 0 gets no
-// response, and a failure closes the connection as Kafka does.
+// (NOT_LEADER_OR_FOLLOWER elsewhere). As in Kafka, Produce never creates a
+// topic (clients ask Metadata first, which does): a missing one gets
+// UNKNOWN_TOPIC_OR_PARTITION. Nothing before the append suspends, so a
+// connection's pipelined batches are appended in order. acks=1 is answered
+// once the batch is durable on the leader in the durable mode; acks=all once
+// the high watermark passes it (every ISR member has it, durably in the
+// durable mode), refused with NOT_ENOUGH_REPLICAS before the append when the
+// ISR is smaller than min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND
+// when it shrank below while waiting, REQUEST_TIMED_OUT after the request's
+// timeout. acks 0 gets no response, and a failure closes the connection as
+// Kafka does.
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
@@ -73,7 +77,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       else error = check_single_batch(data.records.bytes, ctx.api_version);
       PartitionLookup lookup;
       if (error == ErrorCode::none) {
-        lookup = lookup_partition(ctx.broker, topic.name, data.index, true);
+        lookup = lookup_partition(ctx.broker, topic.name, data.index);
         error = lookup.error;
       }
       if (error == ErrorCode::none && request.acks == -1 &&

@@ -10,6 +10,7 @@ timeout, a new controller if it was the controller), kill -9 and an immediate re
 registration is waited out), a session expired under SIGSTOP (the broker logs an ERROR and stops
 with status 1), a duplicate node.id (refused at start), bad and unreachable zookeeper.connect
 values, the single-node default, and cluster.sh stop (clean SIGTERM exits, ZooKeeper stopped).
+A CreateTopics waiting for a paused ZooKeeper must not hold the broker's only I/O thread.
 The cluster id (Metadata v2) is the same on every broker, equal to the one each wrote to its
 meta.properties, and kept across the restarts; a log dir stamped with another cluster id is refused.
 
@@ -29,7 +30,8 @@ from zk_cluster import Cluster, exited, metadata  # noqa: E402
 from harness import CheckFailed, check, check_equal, wait_until  # noqa: E402
 
 SESSION_TIMEOUT_MS = 3000
-OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", "broker.rack=r1", "num.partitions=1"]
+OVERRIDES = [f"zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}", "broker.rack=r1", "num.partitions=1",
+             "num.network.threads=1"]
 
 
 def cluster_id(port):
@@ -130,6 +132,39 @@ def check_cli(cluster, runnel, state):
     check_equal((head["controller"], head["brokers"]), (state["controller"], 3), "runnel cluster: controller, brokers")
     check_equal(lines, [{"broker": n, "host": "127.0.0.1", "port": cluster.port(n), "controller": n == state["controller"]}
                         for n in (1, 2, 3)], "runnel cluster broker lines")
+
+
+def create_waits_for_zookeeper_alone(cluster):
+    """num.network.threads=1: a CreateTopics waiting for a paused ZooKeeper (SIGSTOP for well under
+    the session timeout) holds no I/O thread: the same broker answers ApiVersions and Metadata on
+    other connections meanwhile, and the CreateTopics succeeds once ZooKeeper runs again."""
+    with open(os.path.join(cluster.dir, "zookeeper", "pid")) as f:
+        zookeeper_pid = int(f.read())
+    port = cluster.port(1)
+    with wire.Conn(port) as held:
+        os.kill(zookeeper_pid, signal.SIGSTOP)
+        try:
+            held.send(wire.create_topics_request_v0(1, [("created-while-paused", 1, 3)]))
+            time.sleep(0.3)  # the CreateTopics is waiting for ZooKeeper now
+            with wire.Conn(port) as other:
+                other.roundtrip(wire.api_versions_request(0, 2), timeout=1.0)
+                _, body = other.roundtrip(wire.metadata_request_v1(3, []), timeout=1.0)
+                check_equal(len(wire.parse_metadata_v1(body)["brokers"]), 3, "brokers while ZooKeeper is paused")
+            try:
+                held.recv_frame(timeout=0.1)
+                raise CheckFailed("CreateTopics was answered while ZooKeeper was paused")
+            except TimeoutError:
+                pass
+        finally:
+            os.kill(zookeeper_pid, signal.SIGCONT)
+        _, body = held.recv_frame(timeout=30)
+        check_equal(wire.parse_create_topics_v0(body), {"created-while-paused": 0}, "CreateTopics after the pause")
+
+    def led():  # LEADER_NOT_AVAILABLE until this broker's copy has the new partition state
+        with wire.Conn(port) as c:
+            _, body = c.roundtrip(wire.metadata_request_v1(4, ["created-while-paused"]))
+        return wire.parse_metadata_v1(body)["topics"]["created-while-paused"] == (0, [(0, 0)])
+    wait_until(led, 10, "a leader for the created topic in Metadata")
 
 
 def sigterm_controller(cluster, state):
@@ -278,6 +313,8 @@ def main():
         run.case("every broker reports the same cluster id (Metadata v2), the one in its meta.properties",
                  same_cluster_id, cluster, state, critical=True)
         run.case("runnel cluster shows the three brokers and the controller", check_cli, cluster, args.runnel, state)
+        run.case("CreateTopics waiting for a paused ZooKeeper holds no I/O thread (num.network.threads=1)",
+                 create_waits_for_zookeeper_alone, cluster)
         run.case("SIGTERM of the controller: the two others list two brokers and elect a new controller at once",
                  sigterm_controller, cluster, state, critical=True)
         run.case("the stopped broker, started again, registers; the controller stays", restart_stopped, cluster, state,

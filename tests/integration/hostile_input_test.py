@@ -386,12 +386,30 @@ def pipelined(h):
     h.data_health()
 
 
+def produce_to_missing_topic(h):
+    """As in Kafka, Produce never creates a topic: UNKNOWN_TOPIC_OR_PARTITION (3) and nothing is
+    created; Metadata for it creates it, and the same Produce then lands at offset 0."""
+    topic = "hostile-not-yet"
+    batch = wire.record_batch([(b"k", b"v", [])], harness.now_ms())
+    with wire.Conn(h.broker.port) as c:
+        _, body = c.roundtrip(wire.produce_request(7, h.next_corr(), topic, 0, batch, acks=1), timeout=10)
+        check_equal(wire.parse_produce_response(body, 7), [(topic, 0, 3, -1)], "produce to a missing topic")
+        _, body = c.roundtrip(wire.metadata_request_v1(h.next_corr()), timeout=10)  # every topic
+        check_equal(topic in wire.parse_metadata_v1(body)["topics"], False, "listed after the refused produce")
+        _, body = c.roundtrip(wire.metadata_request_v1(h.next_corr(), [topic]), timeout=30)
+        check_equal(wire.parse_metadata_v1(body)["topics"][topic], (0, [(0, 0), (0, 1), (0, 2)]),
+                    "auto-created by Metadata (num.partitions=3)")
+        _, body = c.roundtrip(wire.produce_request(7, h.next_corr(), topic, 0, batch, acks=1), timeout=10)
+        check_equal(wire.parse_produce_response(body, 7), [(topic, 0, 0, 0)], "produce after Metadata")
+
+
 def reset_during_fetch(h):
     """Clients that reset their connection while a large Fetch answer is being sent (with
     sendfile) cost only their connection: the broker must not die of SIGPIPE."""
     topic = "hostile-big"
     value = b"x" * 900
     with wire.Conn(h.broker.port) as c:
+        c.roundtrip(wire.metadata_request_v1(h.next_corr(), [topic]), timeout=30)  # auto-creates it, as clients do
         for i in range(300):  # about 16 MB in batches under message.max.bytes
             batch = wire.record_batch([(b"k", value, [])] * 60, harness.now_ms())
             corr = h.next_corr()
@@ -455,6 +473,8 @@ def main():
         run.case("acks=0 Produce with a bad batch: no answer", acks0_bad_batch, h)
     run.case("refused appends left the log unchanged (kcat, dump-log)", raw_log_unchanged, h)
     run.case("pipelined requests answered in order; garbage after a valid request", pipelined, h)
+    run.case("Produce to a missing topic: UNKNOWN_TOPIC_OR_PARTITION until Metadata creates it",
+             produce_to_missing_topic, h)
     run.case("connections reset in the middle of a 16 MB Fetch answer: the broker keeps serving",
              reset_during_fetch, h)
     run.case("200 idle connections do not stop service", idle_connections, h)

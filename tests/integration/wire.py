@@ -119,6 +119,12 @@ def metadata_request_v1(correlation_id, topics=None):
     return request(API_METADATA, 1, correlation_id, body)
 
 
+def create_topics_request_v0(correlation_id, topics, timeout_ms=10000):
+    """topics: [(name, partitions, replication_factor)], no assignments or configs."""
+    body = array([string(n) + i32(p) + i16(rf) + array([]) + array([]) for n, p, rf in topics]) + i32(timeout_ms)
+    return request(API_CREATE_TOPICS, 0, correlation_id, body)
+
+
 def _alter_configs_request(api_key, version, correlation_id, resources, validate_only, flexible):
     """resources: [(resource type, name, [config])], config = (name, value) for AlterConfigs and
     (name, operation, value) for IncrementalAlterConfigs; value None is a null string."""
@@ -363,6 +369,12 @@ def parse_delete_records_response(body, version):
     if not r.done():
         raise ProtocolError(f"DeleteRecords v{version} response has {len(body) - r.pos} bytes left over")
     return out
+
+
+def parse_create_topics_v0(body):
+    """{name: error_code}"""
+    r = Reader(body)
+    return dict(r.array(lambda: (r.string(), r.i16())))
 
 
 def parse_metadata_v1(body):

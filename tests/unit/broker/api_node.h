@@ -32,7 +32,7 @@ struct ApiNode : SingleNode {
     REQUIRE(groups->start());
     producer_ids = std::make_unique<broker::ProducerIdManager>(*metadata);
     services = std::make_unique<broker::BrokerServices>(broker::BrokerServices{
-        config, *logs, *metadata, *replicas, *controller, *groups, *producer_ids, disk_pool, logs->cluster_id(),
+        config, *logs, *metadata, *replicas, *controller, *groups, *producer_ids, disk_pool, disk_pool, logs->cluster_id(),
         "127.0.0.1", 9092});
   }
 
