@@ -225,6 +225,12 @@ Result<void> Partition::truncate_to(int64_t offset) {
   return {};
 }
 
+Result<void> Partition::restart_at_leader_log_start(int64_t leader_log_start_offset) {
+  if (auto r = log_->truncate_fully_and_start_at(leader_log_start_offset); !r) return r;
+  high_watermark_ = leader_log_start_offset;
+  return {};
+}
+
 void Partition::set_follower_high_watermark(int64_t leader_high_watermark) {
   if (leader_.load() == self_) return;
   const int64_t hw = std::min(leader_high_watermark, log_->log_end_offset());

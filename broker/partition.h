@@ -87,6 +87,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // Follower: removes everything at or after `offset` (the divergent tail of an older epoch).
   // Blocking: call on the disk pool.
   Result<void> truncate_to(int64_t offset);
+  // Follower whose log ends below the leader's log start (retention or DeleteRecords on the
+  // leader while it was away): the log restarts empty at `leader_log_start_offset`, its high
+  // watermark there (Kafka's truncateFullyAndStartAt). Blocking: call on the disk pool.
+  Result<void> restart_at_leader_log_start(int64_t leader_log_start_offset);
   void set_follower_high_watermark(int64_t leader_high_watermark);
 
   // Registers `wake` to be called (from any thread) when the high watermark moves or, with

@@ -102,6 +102,8 @@ class LogImpl {
   Result<void> flush_until(int64_t offset);
   bool flush_due(int64_t now_ms) const;
   Result<void> truncate_to(int64_t offset);
+  Result<void> truncate_fully_and_start_at(int64_t offset);
+  Result<void> restart_empty_at_locked(int64_t base);  // structure_mutex_ and mutex_ held
   Result<void> advance_log_start_offset(int64_t offset);
   Result<void> advance_log_start_offset_locked(int64_t offset);  // structure_mutex_ held
   Result<int> apply_retention(int64_t now_ms, int64_t upper_bound);
@@ -617,12 +619,7 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   std::unique_lock lock(mutex_);
   if (offset >= log_end_offset_.load()) return {};
   if (offset <= segments_.begin()->first) {
-    while (segments_.size() > 1)
-      if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
-    if (auto r = delete_segment(segments_.begin()); !r) return r;
-    const int64_t base = std::max<int64_t>(offset, 0);
-    if (auto r = create_active(base, 0); !r) return r;
-    log_start_offset_ = base;
+    if (auto r = restart_empty_at_locked(std::max<int64_t>(offset, 0)); !r) return r;
   } else {
     while (std::prev(segments_.end())->first >= offset)
       if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
@@ -641,6 +638,31 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   producers_.truncate_to(log_end_offset_.load());
   if (auto r = load_producer_snapshot(fs_, dir_, log_end_offset_.load()); !r) return fail(r.error());  // drops later ones
   return epochs_.truncate_from_end(log_end_offset_.load());
+}
+
+Result<void> LogImpl::restart_empty_at_locked(int64_t base) {
+  while (!segments_.empty())
+    if (auto r = delete_segment(std::prev(segments_.end())); !r) return r;
+  if (auto r = create_active(base, 0); !r) return r;
+  log_start_offset_ = base;
+  return {};
+}
+
+Result<void> LogImpl::truncate_fully_and_start_at(int64_t offset) {
+  std::lock_guard structure(structure_mutex_);
+  std::unique_lock lock(mutex_);
+  if (auto r = restart_empty_at_locked(offset); !r) return r;
+  log_end_offset_ = offset;
+  flushed_offset_ = offset;
+  cleaner_checkpoint_ = offset;
+  {
+    std::lock_guard history(history_mutex_);
+    clean_passes_.clear();
+    tombstones_removable_below_ = std::min(tombstones_removable_below_, offset);
+  }
+  producers_.advance_log_start_offset(offset);
+  if (auto r = remove_producer_snapshots_below(fs_, dir_, offset + 1); !r) return r;
+  return epochs_.truncate_from_end(0);
 }
 
 Result<void> LogImpl::advance_log_start_offset(int64_t offset) {
@@ -868,6 +890,7 @@ Result<void> Log::flush_until(int64_t offset) { return impl_->flush_until(offset
 Result<void> Log::flush() { return impl_->flush_until(impl_->log_end_offset_.load()); }
 bool Log::flush_due(int64_t now_ms) const { return impl_->flush_due(now_ms); }
 Result<void> Log::truncate_to(int64_t offset) { return impl_->truncate_to(offset); }
+Result<void> Log::truncate_fully_and_start_at(int64_t offset) { return impl_->truncate_fully_and_start_at(offset); }
 Result<void> Log::advance_log_start_offset(int64_t offset) { return impl_->advance_log_start_offset(offset); }
 Result<int> Log::apply_retention(int64_t now_ms, int64_t upper_bound) {
   return impl_->apply_retention(now_ms, upper_bound);

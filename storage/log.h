@@ -146,6 +146,11 @@ class Log {
   // Removes every record at or after `offset` (followers after a leader
   // change). No-op when offset >= log end offset.
   Result<void> truncate_to(int64_t offset);
+  // Removes every segment and restarts the log empty at `offset` (log start = log end = flushed
+  // = `offset`, which may lie beyond the old log end), without producer state or leader
+  // epochs: a follower whose log ends below the leader's log start (retention outran it),
+  // as Kafka's truncateFullyAndStartAt.
+  Result<void> truncate_fully_and_start_at(int64_t offset);
   // Moves the log start offset forward to `offset` (<= log end offset) and
   // deletes segments lying wholly below it.
   Result<void> advance_log_start_offset(int64_t offset);

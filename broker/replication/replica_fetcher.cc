@@ -209,6 +209,27 @@ asio::awaitable<bool> ReplicaFetcher::fetch_once() {
       if (!state) continue;
       auto partition = state->partition;
       const auto error = static_cast<ErrorCode>(data.error_code);
+      if (error == ErrorCode::offset_out_of_range && data.log_start_offset > state->fetch_offset) {
+        // The leader's log start passed this replica's log end while it was away: nothing in
+        // between can be fetched, so the log restarts empty there (Kafka does the same).
+        const int64_t leader_log_start = data.log_start_offset;
+        auto restarted = co_await run_blocking(manager_.disk_pool_, [&partition, &leader_log_start] {
+          return partition->restart_at_leader_log_start(leader_log_start);
+        });  // references only, as above
+        state = current(tp, asked_it->second);
+        if (!state) continue;
+        if (!restarted) {
+          log_error("replication", tp.dir_name() + ": restarting the log at the leader's log start " +
+                                       std::to_string(leader_log_start) + " failed: " + restarted.error().message());
+          delay(*state);
+          continue;
+        }
+        log_warn("replication", tp.dir_name() + ": log end " + std::to_string(state->fetch_offset) +
+                                    " is below leader " + std::to_string(leader_) + "'s log start " +
+                                    std::to_string(leader_log_start) + "; the log restarts empty there");
+        state->fetch_offset = leader_log_start;
+        continue;
+      }
       if (error == ErrorCode::offset_out_of_range) {
         log_warn("replication", tp.dir_name() + ": fetch offset " + std::to_string(state->fetch_offset) +
                                     " out of range on leader " + std::to_string(leader_) + " (its log start " +

@@ -12,8 +12,10 @@
 //     mode before the next fetch, so the next fetch offset tells the leader they are durable.
 // Errors: a connection failure waits replica.fetch.backoff.ms and reconnects; a partition the
 // leader no longer leads (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH) waits the backoff
-// until the store's new state moves it; OFFSET_OUT_OF_RANGE or a refused append truncates again.
-// All on the manager's strand.
+// until the store's new state moves it. OFFSET_OUT_OF_RANGE with the leader's log start (which a
+// runneld leader answers with it) above the fetch offset restarts the local log empty at that log
+// start (retention or DeleteRecords outran this replica); any other OFFSET_OUT_OF_RANGE, or a
+// refused append, truncates again. All on the manager's strand.
 
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>

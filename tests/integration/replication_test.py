@@ -10,8 +10,9 @@ leader from the ISR, a higher leader epoch, every acknowledged record still at i
 offset, the failover time printed), the killed broker's restart (it truncates, catches up and is back
 in the ISR with identical bytes), followers stopped with SIGSTOP past replica.lag.time.max.ms (the
 ISR shrinks and an acks=all produce is refused with NOT_ENOUGH_REPLICAS; resumed, they are back in
-the ISR), and a controlled shutdown (SIGTERM of a leader: leadership moves before it exits and the
-producer sees no error).
+the ISR), a controlled shutdown (SIGTERM of a leader: leadership moves before it exits and the
+producer sees no error), and a follower stopped while DeleteRecords moves the leader's log start
+past its log end (it restarts its log empty there and rejoins).
 
 Usage: replication_test.py --runneld PATH --runnel PATH [--kcat PATH]
 """
@@ -118,14 +119,14 @@ def check_acked_present(cluster, acked):
     return records
 
 
-def replica_batches(cluster, runnel, node, partition):
-    d = os.path.join(cluster.dir, f"broker-{node}", "data", f"{TOPIC}-{partition}")
+def replica_batches(cluster, runnel, node, partition, topic=TOPIC):
+    d = os.path.join(cluster.dir, f"broker-{node}", "data", f"{topic}-{partition}")
     files = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".log"))
     out = []
     for obj in harness.dump_log(runnel, files, print_data=False):
         if "file" in obj:
             continue
-        check(obj.get("isvalid") is True, f"broker {node}, {TOPIC}-{partition}: invalid batch {obj}")
+        check(obj.get("isvalid") is True, f"broker {node}, {topic}-{partition}: invalid batch {obj}")
         out.append((obj["baseOffset"], obj["lastOffset"], obj["partitionLeaderEpoch"], obj["crc"]))
     return out
 
@@ -209,6 +210,57 @@ def delete_records_followed(cluster, runnel, state):
                         what="runnel topic delete")
     wait_until(lambda: not any(os.path.isdir(os.path.join(cluster.dir, f"broker-{n}", "data", f"{topic}-0"))
                                for n in (1, 2, 3)), 15, "every broker to remove its log of the deleted topic")
+
+
+def outrun_follower(cluster, runnel, state):
+    """A follower stopped while DeleteRecords moves the leader's log start past the follower's log
+    end: resumed, it gets OFFSET_OUT_OF_RANGE, restarts its log empty at the leader's log start,
+    catches up and rejoins the ISR with the leader's batches from there."""
+    topic = "outrun"
+    harness.run_command([runnel, "--brokers", cluster.bootstrap, "topic", "create", topic, "--partitions", "1",
+                         "--replication-factor", "3", "--config", "segment.bytes=1024", "--config",
+                         "min.insync.replicas=1"], timeout=30, what="runnel topic create")
+    wait_until(lambda: partitions_of(cluster.bootstrap, topic).get(0, (0, 0, []))[2] == [1, 2, 3], 15,
+               "all three replicas in the ISR")
+    producer = Producer(cluster.bootstrap)
+
+    def produce(first, count):
+        for i in range(first, first + count):
+            producer.p.produce(topic, key=f"o{i}".encode(), value=b"y" * 100)
+            if i % 10 == 9:
+                producer.flush()
+        producer.flush()
+    produce(0, 50)
+    leader = partitions_of(cluster.bootstrap, topic)[0][0]
+    follower = next(n for n in (1, 2, 3) if n != leader)
+    wait_until(lambda: replica_batches(cluster, runnel, follower, 0, topic)[-1][1] == 49, 15,
+               f"broker {follower} to hold offsets 0-49")
+    os.kill(cluster.pid(follower), signal.SIGSTOP)
+    try:
+        produce(50, 150)  # acknowledged once the stopped follower has left the ISR
+        wait_until(lambda: follower not in partitions_of(cluster.bootstrap, topic)[0][2], LAG_MS / 1000 * 3 + 5,
+                   f"broker {follower} to leave the ISR")
+        harness.run_command([runnel, "--brokers", cluster.bootstrap, "topic", "delete-records", topic, "--partition",
+                             "0", "--before", "150"], timeout=30, what="runnel topic delete-records")
+    finally:
+        os.kill(cluster.pid(follower), signal.SIGCONT)
+    wait_until(lambda: partitions_of(cluster.bootstrap, topic)[0][2] == [1, 2, 3], 30,
+               f"broker {follower} back in the ISR")
+    produce(200, 20)
+    check_equal(producer.errors, [], "delivery errors")
+
+    def same():  # the leader may still hold batches below 150 in the segment containing it
+        copies = {n: replica_batches(cluster, runnel, n, 0, topic) for n in (1, 2, 3)}
+        mine = copies[follower]
+        return copies if mine and mine == [b for b in copies[leader] if b[0] >= mine[0][0]] else None
+    copies = wait_until(same, 15, f"broker {follower} to hold the leader's batches from its log start")
+    check_equal(copies[follower][0][0], 150, f"broker {follower}'s first batch")
+    check_equal(copies[follower][-1][1], 219, f"broker {follower}'s last offset")
+    check("the log restarts empty there" in cluster.log(follower), f"broker {follower} logged no restart")
+    records, _ = harness.read_to_end(cluster.bootstrap, topic, timeout=20, start=-2)  # OFFSET_BEGINNING
+    check_equal([(o, k) for _, o, k, _ in records], [(o, f"o{o}".encode()) for o in range(150, 220)],
+                "offsets and keys readable from the beginning")
+    print(f"   broker {follower} restarted its log at {copies[follower][0][0]} (leader {leader})", flush=True)
 
 
 def kill_leader(cluster, runnel, state):
@@ -302,6 +354,8 @@ def main():
         run.case("DeleteRecords on the leader: every follower moves its log start and drops the segments below; "
                  "deleting the topic removes every replica",
                  delete_records_followed, cluster, args.runnel, state)
+        run.case("a follower stopped while DeleteRecords passes its log end restarts its log at the leader's log "
+                 "start and rejoins the ISR", outrun_follower, cluster, args.runnel, state)
         run.case("kill -9 of a leader under load: a new leader from the ISR, every acknowledged record kept",
                  kill_leader, cluster, args.runnel, state, critical=True)
         run.case("the killed broker restarts, catches up, rejoins the ISR with identical bytes, and leads its "

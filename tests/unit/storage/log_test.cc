@@ -365,6 +365,32 @@ TEST_CASE("truncate_to removes the tail and appends continue from there", "[log]
   CHECK(log->segment_count() == 1);
 }
 
+TEST_CASE("truncate_fully_and_start_at restarts the log empty at an offset past its end", "[log]") {
+  LogHarness harness;
+  {
+    auto log = harness.open(small_segments(400));
+    fill(*log, 12);  // offsets 0-35, several segments
+    append_stored(*log, make_batch(2, 0), 3);
+    REQUIRE(log->segment_count() > 3);
+    REQUIRE(log->truncate_fully_and_start_at(100));
+    CHECK(log->log_start_offset() == 100);
+    CHECK(log->log_end_offset() == 100);
+    CHECK(log->flushed_offset() == 100);
+    CHECK(log->segment_count() == 1);
+    CHECK(log->leader_epochs().entries().empty());
+    CHECK(log->read(37, 100, 100).error() == Errc::offset_out_of_range);
+    CHECK(append_stored(*log, make_batch(2, 0), 4).base_offset == 100);
+    CHECK(log->leader_epochs().entries() == std::vector<EpochEntry>{{4, 100}});
+    REQUIRE(log->close());
+  }
+  auto reopened = harness.open(small_segments(400), 102, true);
+  CHECK(reopened->log_start_offset() == 100);
+  CHECK(reopened->log_end_offset() == 102);
+  auto headers = split(read_bytes(*reopened, 100, 1 << 20, 102));
+  REQUIRE(headers.size() == 1);
+  CHECK(headers[0].base_offset == 100);
+}
+
 TEST_CASE("advancing the log start offset deletes the segments below it", "[log]") {
   LogHarness harness;
   auto log = harness.open(small_segments(400));
