@@ -1,5 +1,7 @@
 #include "storage/leader_epoch_cache.h"
 
+#include <algorithm>
+#include <iterator>
 #include <sstream>
 
 #include "storage/checkpoint_file.h"
@@ -72,13 +74,13 @@ std::optional<EpochEntry> LeaderEpochCache::latest() const {
 
 std::optional<EpochEntry> LeaderEpochCache::end_offset_for(int32_t epoch, int64_t log_end_offset) const {
   std::lock_guard lock(mutex_);
-  for (size_t i = entries_.size(); i-- > 0;) {
-    if (entries_[i].epoch <= epoch) {
-      int64_t end = i + 1 < entries_.size() ? entries_[i + 1].start_offset : log_end_offset;
-      return EpochEntry{entries_[i].epoch, end};
-    }
-  }
-  return std::nullopt;
+  if (epoch < 0 || entries_.empty()) return std::nullopt;
+  if (entries_.back().epoch == epoch) return EpochEntry{epoch, log_end_offset};
+  auto higher = std::upper_bound(entries_.begin(), entries_.end(), epoch,
+                                 [](int32_t e, const EpochEntry& entry) { return e < entry.epoch; });
+  if (higher == entries_.end()) return std::nullopt;  // newer than every epoch known
+  if (higher == entries_.begin()) return EpochEntry{epoch, higher->start_offset};  // older than every one
+  return EpochEntry{std::prev(higher)->epoch, higher->start_offset};
 }
 
 std::vector<EpochEntry> LeaderEpochCache::entries() const {

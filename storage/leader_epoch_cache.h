@@ -38,8 +38,11 @@ class LeaderEpochCache {
   Result<void> truncate_from_start(int64_t start_offset);
 
   std::optional<EpochEntry> latest() const;
-  // For OffsetForLeaderEpoch: the largest epoch <= `epoch` and the offset
-  // where the next epoch starts (or `log_end_offset` for the latest epoch).
+  // For OffsetForLeaderEpoch, Kafka's rules: the latest epoch ends at
+  // `log_end_offset`; an older one gives the largest known epoch <= `epoch`
+  // and the start of the next known epoch, or `epoch` itself and the first
+  // epoch's start when older than every known one; nullopt (UNDEFINED) for
+  // a negative epoch, an empty cache or an epoch newer than every known one.
   std::optional<EpochEntry> end_offset_for(int32_t epoch, int64_t log_end_offset) const;
   std::vector<EpochEntry> entries() const;
 

@@ -1,9 +1,10 @@
 // OffsetForLeaderEpoch (key 23), versions 0-4 (flexible from 4): per partition,
 // the largest epoch at or below the requested one in the partition's leader
 // epoch cache and the offset where the next epoch begins (the log end offset
-// for the latest epoch). A requested epoch older than every entry, or an empty
-// cache, is answered with Kafka's UNDEFINED pair (epoch -1, offset -1) and no
-// error. CurrentLeaderEpoch (v2+) is fenced as in Fetch and ListOffsets.
+// for the latest epoch), by Kafka's rules (LeaderEpochCache::end_offset_for):
+// an epoch older than every entry gets itself and the first entry's start; a
+// newer one, -1 or an empty cache Kafka's UNDEFINED pair (epoch -1, offset -1),
+// with no error. CurrentLeaderEpoch (v2+) is fenced as in Fetch and ListOffsets.
 
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_lookup.h"

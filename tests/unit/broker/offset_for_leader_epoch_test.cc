@@ -87,18 +87,19 @@ TEST_CASE("each epoch ends where the next begins; the latest at the log end offs
     CHECK(node.ask("t", 0, 0, version) == Answer{ErrorCode::none, 0, 10});
     CHECK(node.ask("t", 0, 3, version) == Answer{ErrorCode::none, 3, 15});
     CHECK(node.ask("t", 0, 1, version) == Answer{ErrorCode::none, 0, 10});  // between the two: the one below
-    CHECK(node.ask("t", 0, 7, version) == Answer{ErrorCode::none, 3, 15});  // above the latest: the latest
+    CHECK(node.ask("t", 0, 7, version) == kUndefined);  // above the latest: UNDEFINED, as in Kafka
   }
   CHECK(node.ask("t", 0, 1, 0) == Answer{ErrorCode::none, -1, 10});  // v0 carries no epoch in the answer
 }
 
-TEST_CASE("an epoch older than every entry, or no entries, is UNDEFINED without an error",
+TEST_CASE("an epoch older than every entry ends at the first entry's start; no entries or -1 are UNDEFINED",
           "[offset-for-leader-epoch]") {
   runnel::test::TempDir dir;
   Node node(dir);
   auto p = node.create("t");
+  REQUIRE(p->log().leader_epochs().truncate_from_end(0));  // whatever becoming leader recorded
   node.append(*p, 2, 3);
-  CHECK(node.ask("t", 0, 1) == kUndefined);
+  CHECK(node.ask("t", 0, 1) == Answer{ErrorCode::none, 1, 0});  // Kafka: the requested epoch, the first start
   CHECK(node.ask("t", 0, -1) == kUndefined);
 
   auto empty = node.create("empty");

@@ -145,19 +145,20 @@ TEST_CASE("truncate_from_start on an empty cache does nothing", "[epochs]") {
   CHECK(cache.entries().empty());
 }
 
-TEST_CASE("end_offset_for gives the largest epoch not above the request and where the next one starts",
+TEST_CASE("end_offset_for follows Kafka: the largest epoch not above the request and where the next one starts",
           "[epochs]") {
   runnel::test::TempDir dir;
   auto cache = load_with(dir / "leader-epoch-checkpoint", {{1, 0}, {3, 10}, {5, 20}});
   const int64_t log_end = 30;
 
-  CHECK_FALSE(cache.end_offset_for(0, log_end));  // older than every epoch known
+  CHECK(cache.end_offset_for(0, log_end) == EpochEntry{0, 0});  // older than every epoch known: the first start
+  CHECK_FALSE(cache.end_offset_for(-1, log_end));
   CHECK(cache.end_offset_for(1, log_end) == EpochEntry{1, 10});
   CHECK(cache.end_offset_for(2, log_end) == EpochEntry{1, 10});  // unknown epoch: the one before it
   CHECK(cache.end_offset_for(3, log_end) == EpochEntry{3, 20});
   CHECK(cache.end_offset_for(4, log_end) == EpochEntry{3, 20});
   CHECK(cache.end_offset_for(5, log_end) == EpochEntry{5, log_end});  // the latest ends at the log end
-  CHECK(cache.end_offset_for(9, log_end) == EpochEntry{5, log_end});
+  CHECK_FALSE(cache.end_offset_for(9, log_end));  // newer than every epoch known
 }
 
 TEST_CASE("a moved epoch cache keeps persisting to the same file", "[epochs]") {
