@@ -136,6 +136,11 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   options.node_id = s.config.node_id;
   options.max_open_files = static_cast<size_t>(s.config.log_max_open_files);
   if (!s.config.zookeeper_connect.empty()) {
+    // The client retries what it reports (refused connections, lost ones): WARN at most here;
+    // what stops the broker (an expired session) is logged as an ERROR by the membership.
+    set_zookeeper_client_log([](ZkClientLogLevel level, std::string_view message) {
+      log_line(level == ZkClientLogLevel::info ? Level::info : Level::warn, "zookeeper", message);
+    });
     ClusterMembership::Options zk;
     zk.connect = s.config.zookeeper_connect;
     zk.session_timeout = std::chrono::milliseconds(s.config.zookeeper_session_timeout_ms);

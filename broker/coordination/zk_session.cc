@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <functional>
+#include <string_view>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -39,6 +42,24 @@ int to_mode(ZkCreateMode mode) {
 }
 
 std::once_flag log_level_once;
+std::function<void(ZkClientLogLevel, std::string_view)> client_log_sink;  // set before any session
+
+// The C client formats "<time>:<pid>(<thread>):ZOO_<LEVEL>@<function>@<line>: <message>\n".
+void forward_client_log(const char* line) {
+  std::string_view text(line);
+  if (!client_log_sink) {
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    return;
+  }
+  ZkClientLogLevel level = ZkClientLogLevel::info;
+  if (text.find(":ZOO_ERROR@") != std::string_view::npos) level = ZkClientLogLevel::error;
+  else if (text.find(":ZOO_WARN@") != std::string_view::npos) level = ZkClientLogLevel::warn;
+  if (auto at = text.find(":ZOO_"); at != std::string_view::npos) {
+    if (auto body = text.find(": ", at + 1); body != std::string_view::npos) text.remove_prefix(body + 2);
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  client_log_sink(level, text);
+}
 
 // Set while an awaitable form starts its operation (await_result): that operation completes
 // straight from the C client's thread into the awaiting coroutine's executor, without a hop
@@ -277,6 +298,10 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
   }
 };
 
+void set_zookeeper_client_log(std::function<void(ZkClientLogLevel, std::string_view message)> sink) {
+  client_log_sink = std::move(sink);
+}
+
 ZkSession::ZkSession(asio::any_io_executor executor, Options options, StateCallback on_state)
     : core_(std::make_shared<Core>()) {
   std::call_once(log_level_once, [] { zoo_set_debug_level(ZOO_LOG_LEVEL_WARN); });
@@ -284,7 +309,8 @@ ZkSession::ZkSession(asio::any_io_executor executor, Options options, StateCallb
   core_->on_state = std::move(on_state);
   const int timeout_ms = static_cast<int>(options.session_timeout.count());
   std::lock_guard lock(core_->handle_mutex);
-  core_->zh = zookeeper_init(options.connect.c_str(), &Core::on_session_event, timeout_ms, nullptr, core_.get(), 0);
+  core_->zh = zookeeper_init2(options.connect.c_str(), &Core::on_session_event, timeout_ms, nullptr, core_.get(), 0,
+                              &forward_client_log);
   if (core_->zh == nullptr) {
     throw std::system_error(errno, std::generic_category(), "ZooKeeper session to '" + options.connect + "'");
   }

@@ -60,6 +60,12 @@ struct ZkWatchEvent {
   std::string path;
 };
 
+// The ZooKeeper C client's own log lines (at WARN and above: lost connections, reconnects,
+// refused handshakes), without the client's time/thread prefix. Until a sink is set they go to
+// stderr, as the client writes them. Set it once, before the first session.
+enum class ZkClientLogLevel { info, warn, error };
+void set_zookeeper_client_log(std::function<void(ZkClientLogLevel, std::string_view message)> sink);
+
 class ZkSession {
  public:
   struct Options {
