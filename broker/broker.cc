@@ -272,6 +272,7 @@ int Broker::run() {
   asio::co_spawn(s.io, every(s.config.log_flush_offset_checkpoint_interval_ms,
                              [&] {
                                asio::post(s.disk_pool, [&] {
+                                 s.replicas->record_high_watermarks();
                                  if (auto r = s.logs->write_checkpoints(); !r)
                                    log_error("storage", "writing checkpoints failed: " + r.error().message());
                                });
@@ -335,6 +336,7 @@ int Broker::run() {
   s.cleaner->stop();
   s.disk_pool.join();
   s.metadata_pool.join();
+  s.replicas->record_high_watermarks();
   auto result = s.logs->shutdown();
   if (!result) {
     log_error("broker", "clean shutdown failed: " + result.error().message());

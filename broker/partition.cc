@@ -15,6 +15,7 @@ Partition::Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> l
                      int32_t self, IsrWriter isr_writer)
     : tp_(std::move(tp)), log_(std::move(log)), disk_pool_(disk_pool), self_(self), isr_writer_(std::move(isr_writer)) {
   if (auto latest = log_->leader_epochs().latest()) leader_epoch_ = latest->epoch;
+  high_watermark_ = log_->high_watermark();  // from replication-offset-checkpoint
 }
 
 size_t Partition::isr_size() const {

@@ -196,6 +196,10 @@ void ReplicaManager::flush_due(int64_t now_ms) {
   for (auto& partition : due) partition->flush_in_background();
 }
 
+void ReplicaManager::record_high_watermarks() {
+  for (auto& partition : partitions()) partition->log().set_high_watermark(partition->high_watermark());
+}
+
 void ReplicaManager::expire_producers(int64_t now_ms) {
   for (auto& partition : partitions()) partition->log().expire_producers(now_ms);
 }

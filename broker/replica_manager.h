@@ -62,6 +62,9 @@ class ReplicaManager {
   void shrink_isrs(int64_t now_ms);
   // Forgets idempotent producers idle longer than producer.id.expiration.ms.
   void expire_producers(int64_t now_ms);
+  // Records every hosted partition's high watermark in its log, for LogManager::write_checkpoints
+  // (replication-offset-checkpoint): a restarted replica starts from it, not from 0.
+  void record_high_watermarks();
   // Retention (storage::Log::apply_retention) of every open partition, below
   // its high watermark; returns the number of segments deleted. Blocking.
   int apply_retention(int64_t now_ms);

@@ -174,6 +174,7 @@ class LogImpl {
   std::atomic<int64_t> flushed_offset_{0};
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<int64_t> cleaner_checkpoint_{0};
+  std::atomic<int64_t> high_watermark_{0};  // Log::high_watermark
   RecoveryReport report_;
   ProducerStateManager producers_;  // guarded by mutex_
 
@@ -307,6 +308,7 @@ Result<void> LogImpl::load_segments(const LogOpenOptions& options) {
   }
   log_end_offset_ = active().next_offset();
   log_start_offset_ = std::min(std::max(options.log_start_offset, segments_.begin()->first), log_end_offset_.load());
+  high_watermark_ = std::clamp(options.high_watermark, log_start_offset_.load(), log_end_offset_.load());
   if (auto r = epochs_.truncate_from_end(log_end_offset_); !r) return r;
   if (auto r = epochs_.truncate_from_start(log_start_offset_); !r) return r;
   flushed_offset_ = -1;  // Log::open's flush makes it the log end offset
@@ -630,6 +632,7 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   log_end_offset_ = active().next_offset();
   if (flushed_offset_.load() > log_end_offset_.load()) flushed_offset_ = log_end_offset_.load();
   if (cleaner_checkpoint_.load() > log_end_offset_.load()) cleaner_checkpoint_ = log_end_offset_.load();
+  if (high_watermark_.load() > log_end_offset_.load()) high_watermark_ = log_end_offset_.load();
   {
     std::lock_guard history(history_mutex_);
     clean_passes_.clear();
@@ -655,6 +658,7 @@ Result<void> LogImpl::truncate_fully_and_start_at(int64_t offset) {
   log_end_offset_ = offset;
   flushed_offset_ = offset;
   cleaner_checkpoint_ = offset;
+  high_watermark_ = offset;
   {
     std::lock_guard history(history_mutex_);
     clean_passes_.clear();
@@ -898,6 +902,8 @@ Result<int> Log::apply_retention(int64_t now_ms, int64_t upper_bound) {
 std::vector<SegmentInfo> Log::segments() const { return impl_->segments(); }
 int64_t Log::cleaner_checkpoint() const { return impl_->cleaner_checkpoint_.load(); }
 void Log::set_cleaner_checkpoint(int64_t offset) { impl_->cleaner_checkpoint_ = offset; }
+int64_t Log::high_watermark() const { return impl_->high_watermark_.load(); }
+void Log::set_high_watermark(int64_t offset) { impl_->high_watermark_ = offset; }
 Result<std::unique_ptr<Segment>> Log::stage_segment(int64_t base_offset, int64_t now_ms) {
   return impl_->stage_segment(base_offset, now_ms);
 }

@@ -80,6 +80,7 @@ struct LogOpenOptions {
   int64_t recovery_point = 0;
   int64_t log_start_offset = 0;     // from log-start-offset-checkpoint
   int64_t cleaner_checkpoint = 0;   // from cleaner-offset-checkpoint
+  int64_t high_watermark = 0;       // from replication-offset-checkpoint
   bool clean_shutdown = false;
 };
 
@@ -171,6 +172,11 @@ class Log {
   // dirty offset). Persisted by LogManager in cleaner-offset-checkpoint.
   int64_t cleaner_checkpoint() const;
   void set_cleaner_checkpoint(int64_t offset);
+  // The replication high watermark the broker last recorded here (as Kafka's log keeps it):
+  // LogManager persists it in replication-offset-checkpoint and the log opens with it, kept
+  // between the log start and end offsets, so a restarted replica does not begin at 0.
+  int64_t high_watermark() const;
+  void set_high_watermark(int64_t offset);
   // A new, empty segment in the cleaner's staging directory (emptied
   // first), written through the log's file system; seal and flush it, drop
   // it, then pass its base to swap_cleaned_segments().

@@ -47,7 +47,9 @@ Result<std::unique_ptr<LogManager>> LogManager::open(const LogManagerOptions& op
     auto recovery_points = read_offset_checkpoint(fs, dir + "/" + kRecoveryPointCheckpoint);
     auto start_offsets = read_offset_checkpoint(fs, dir + "/" + kLogStartOffsetCheckpoint);
     auto cleaner_offsets = read_offset_checkpoint(fs, dir + "/" + kCleanerOffsetCheckpoint);
+    auto high_watermarks = read_offset_checkpoint(fs, dir + "/" + kReplicationOffsetCheckpoint);
     if (!recovery_points) return fail(recovery_points.error());
+    if (!high_watermarks) return fail(high_watermarks.error());
     if (!start_offsets) return fail(start_offsets.error());
     if (!cleaner_offsets) return fail(cleaner_offsets.error());
     auto names = fs.list(dir);
@@ -55,10 +57,11 @@ Result<std::unique_ptr<LogManager>> LogManager::open(const LogManagerOptions& op
     for (const auto& name : *names) {
       auto tp = TopicPartition::from_dir_name(name);
       if (!tp) continue;
-      Entry entry{dir, nullptr, 0, 0, 0};
+      Entry entry{dir, nullptr, 0, 0, 0, 0};
       if (auto it = recovery_points->find(*tp); it != recovery_points->end()) entry.recovery_point = it->second;
       if (auto it = start_offsets->find(*tp); it != start_offsets->end()) entry.log_start_offset = it->second;
       if (auto it = cleaner_offsets->find(*tp); it != cleaner_offsets->end()) entry.cleaner_checkpoint = it->second;
+      if (auto it = high_watermarks->find(*tp); it != high_watermarks->end()) entry.high_watermark = it->second;
       if (!manager->logs_.emplace(*tp, entry).second) return fail(Errc::duplicate_partition);
     }
     // From here on a crash must not look clean.
@@ -80,6 +83,7 @@ Result<std::shared_ptr<Log>> LogManager::open_entry_locked(const TopicPartition&
   open_options.recovery_point = entry.recovery_point;
   open_options.log_start_offset = entry.log_start_offset;
   open_options.cleaner_checkpoint = entry.cleaner_checkpoint;
+  open_options.high_watermark = entry.high_watermark;
   open_options.clean_shutdown = create || clean_shutdown_[entry.log_dir];
   auto log = Log::open(open_options);
   if (!log) return fail(log.error());
@@ -110,7 +114,7 @@ Result<std::shared_ptr<Log>> LogManager::get_or_create(const TopicPartition& tp,
   for (const auto& [other, entry] : logs_) ++counts[entry.log_dir];
   auto fewest = std::min_element(options_.log_dirs.begin(), options_.log_dirs.end(),
                                  [&](const auto& a, const auto& b) { return counts[a] < counts[b]; });
-  Entry entry{*fewest, nullptr, 0, 0, 0};
+  Entry entry{*fewest, nullptr, 0, 0, 0, 0};
   auto log = open_entry_locked(tp, entry, true, config);
   if (!log) return log;
   logs_.emplace(tp, entry);
@@ -148,7 +152,7 @@ bool LogManager::contains(const TopicPartition& tp) const {
 Result<void> LogManager::write_checkpoints() {
   std::lock_guard lock(mutex_);
   struct DirCheckpoints {
-    OffsetMap recovery_points, log_start_offsets, cleaner_offsets;
+    OffsetMap recovery_points, log_start_offsets, cleaner_offsets, high_watermarks;
   };
   std::map<std::string, DirCheckpoints> per_dir;
   for (const auto& dir : options_.log_dirs) per_dir[dir];
@@ -157,11 +161,13 @@ Result<void> LogManager::write_checkpoints() {
       entry.recovery_point = entry.log->flushed_offset();
       entry.log_start_offset = entry.log->log_start_offset();
       entry.cleaner_checkpoint = entry.log->cleaner_checkpoint();
+      entry.high_watermark = entry.log->high_watermark();
     }
     DirCheckpoints& dir = per_dir[entry.log_dir];
     dir.recovery_points[tp] = entry.recovery_point;
     dir.log_start_offsets[tp] = entry.log_start_offset;
     if (entry.cleaner_checkpoint > 0) dir.cleaner_offsets[tp] = entry.cleaner_checkpoint;
+    dir.high_watermarks[tp] = entry.high_watermark;
   }
   for (const auto& [dir, offsets] : per_dir) {
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kRecoveryPointCheckpoint, offsets.recovery_points); !r)
@@ -169,6 +175,8 @@ Result<void> LogManager::write_checkpoints() {
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kLogStartOffsetCheckpoint, offsets.log_start_offsets); !r)
       return r;
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kCleanerOffsetCheckpoint, offsets.cleaner_offsets); !r)
+      return r;
+    if (auto r = write_offset_checkpoint(fs_, dir + "/" + kReplicationOffsetCheckpoint, offsets.high_watermarks); !r)
       return r;
   }
   return {};

@@ -54,8 +54,9 @@ class LogManager {
   std::vector<TopicPartition> partitions() const;
   bool contains(const TopicPartition& tp) const;
 
-  // Writes the recovery-point (flushed offsets), log-start-offset and
-  // cleaner-offset checkpoints of every dir.
+  // Writes the recovery-point (flushed offsets), log-start-offset,
+  // cleaner-offset and replication-offset (Log::high_watermark) checkpoints
+  // of every dir.
   Result<void> write_checkpoints();
   // Flushes and closes every open log, writes checkpoints and the clean-
   // shutdown markers. Afterwards the manager must not be used.
@@ -70,6 +71,7 @@ class LogManager {
     int64_t recovery_point = 0;
     int64_t log_start_offset = 0;
     int64_t cleaner_checkpoint = 0;
+    int64_t high_watermark = 0;
   };
   LogManager(const LogManagerOptions& options, FileSystem& fs);
   Result<std::shared_ptr<Log>> open_entry_locked(const TopicPartition& tp, Entry& entry, bool create,

@@ -23,6 +23,7 @@ using OffsetMap = std::map<TopicPartition, int64_t>;
 inline constexpr const char* kRecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
 inline constexpr const char* kLogStartOffsetCheckpoint = "log-start-offset-checkpoint";
 inline constexpr const char* kCleanerOffsetCheckpoint = "cleaner-offset-checkpoint";
+inline constexpr const char* kReplicationOffsetCheckpoint = "replication-offset-checkpoint";
 
 // A missing file reads as empty; a malformed one is Errc::bad_checkpoint.
 Result<OffsetMap> read_offset_checkpoint(FileSystem& fs, const std::string& path);

@@ -12,7 +12,8 @@ in the ISR with identical bytes), followers stopped with SIGSTOP past replica.la
 ISR shrinks and an acks=all produce is refused with NOT_ENOUGH_REPLICAS; resumed, they are back in
 the ISR), a controlled shutdown (SIGTERM of a leader: leadership moves before it exits and the
 producer sees no error), and a follower stopped while DeleteRecords moves the leader's log start
-past its log end (it restarts its log empty there and rejoins).
+past its log end (it restarts its log empty there and rejoins). A clean stop leaves each broker's
+replication-offset-checkpoint with the high watermark of every replica.
 
 Usage: replication_test.py --runneld PATH --runnel PATH [--kcat PATH]
 """
@@ -339,6 +340,26 @@ def controlled_shutdown(cluster, runnel, state):
     wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], "the restarted broker back in every ISR", timeout=30)
 
 
+def checkpoints_at_stop(cluster, runnel, state):
+    """A clean stop writes each broker's replication-offset-checkpoint (Kafka's format): the high
+    watermark of every replica it holds, here the log end offset of each (nothing is in flight)."""
+    def caught_up():
+        return {(n, p): replica_batches(cluster, runnel, n, p)[-1][1] + 1 for n in (1, 2, 3)
+                for p in range(PARTITIONS)}
+    ends = wait_until(lambda: len(set(caught_up().values())) <= PARTITIONS and caught_up(), 15,
+                      "every replica at the same log end")
+    time.sleep(1.0)  # followers learn the final high watermark from their next fetch answer
+    cluster.stop()
+    for n in (1, 2, 3):
+        lines = cluster.file(n, "data/replication-offset-checkpoint").splitlines()
+        check_equal(lines[0], "0", f"broker {n}: checkpoint version")
+        entries = {(t, int(p)): int(o) for t, p, o in (line.split() for line in lines[2:])}
+        check_equal(int(lines[1]), len(entries), f"broker {n}: checkpoint count")
+        for p in range(PARTITIONS):
+            check_equal(entries.get((TOPIC, p)), ends[(n, p)], f"broker {n}: high watermark of {TOPIC}-{p}")
+    print(f"   high watermarks: {sorted(set(ends.values()))}", flush=True)
+
+
 def main():
     args = harness.parse_args()
     args.runneld, args.runnel = os.path.abspath(args.runneld), os.path.abspath(args.runnel)
@@ -364,6 +385,8 @@ def main():
                  "NOT_ENOUGH_REPLICAS; resumed, they rejoin", stopped_followers, cluster, args.runnel, state)
         run.case("controlled shutdown: SIGTERM of a leader moves leadership first; the producer sees no error",
                  controlled_shutdown, cluster, args.runnel, state)
+        run.case("cluster.sh stop: every broker's replication-offset-checkpoint holds its replicas' high watermarks",
+                 checkpoints_at_stop, cluster, args.runnel, state)
     finally:
         cluster.close_after(run)
     run.finish()

@@ -373,6 +373,32 @@ TEST_CASE("partitions not opened since the restart keep their checkpointed offse
   CHECK(log->log_end_offset() == 3);
 }
 
+TEST_CASE("replication-offset-checkpoint keeps each log's high watermark, within its offsets on reopen",
+          "[log_manager]") {
+  runnel::test::TempDir dir;
+  {
+    auto manager = open_manager(options_for({dir.path()}, 8));
+    auto t0 = get_or_create(*manager, {"t", 0});
+    auto t1 = get_or_create(*manager, {"t", 1});
+    append(*t0, 5, "a");
+    append(*t1, 1, "b");
+    append(*t1, 1, "c");
+    CHECK(t0->high_watermark() == 0);
+    t0->set_high_watermark(4);
+    t1->set_high_watermark(2);
+    REQUIRE(manager->write_checkpoints());
+    CHECK(read_checkpoint(dir / storage::kReplicationOffsetCheckpoint) == OffsetMap{{{"t", 0}, 4}, {{"t", 1}, 2}});
+    REQUIRE(t1->truncate_to(1));
+    CHECK(t1->high_watermark() == 1);  // never past the log end
+    t1->set_high_watermark(9);  // a stale value beyond the end: clamped when reopened
+    REQUIRE(manager->shutdown());
+  }
+  CHECK(read_checkpoint(dir / storage::kReplicationOffsetCheckpoint) == OffsetMap{{{"t", 0}, 4}, {{"t", 1}, 9}});
+  auto manager = open_manager(options_for({dir.path()}, 8));
+  CHECK(get_existing(*manager, {"t", 0})->high_watermark() == 4);
+  CHECK(get_existing(*manager, {"t", 1})->high_watermark() == 1);
+}
+
 TEST_CASE("without a clean shutdown a restart recovers: bytes after the last valid batch are cut",
           "[log_manager]") {
   runnel::test::TempDir dir;
