@@ -269,14 +269,19 @@ int Broker::run() {
   asio::co_spawn(s.io, every(s.config.log_flush_scheduler_interval_ms,
                              [&] { s.replicas->flush_due(BrokerServices::now_ms()); }),
                  log_exception);
-  asio::co_spawn(s.io, every(s.config.log_flush_offset_checkpoint_interval_ms,
-                             [&] {
-                               asio::post(s.disk_pool, [&] {
-                                 s.replicas->record_high_watermarks();
-                                 if (auto r = s.logs->write_checkpoints(); !r)
-                                   log_error("storage", "writing checkpoints failed: " + r.error().message());
-                               });
-                             }),
+  // Every offset checkpoint (log.flush.offset.checkpoint.interval.ms), or only the high
+  // watermarks (replica.high.watermark.checkpoint.interval.ms), on the disk pool.
+  auto write_checkpoints = [&s](bool all) {
+    asio::post(s.disk_pool, [&s, all] {
+      s.replicas->record_high_watermarks();
+      if (auto r = all ? s.logs->write_checkpoints() : s.logs->write_high_watermark_checkpoints(); !r)
+        log_error("storage", "writing checkpoints failed: " + r.error().message());
+    });
+  };
+  asio::co_spawn(s.io, every(s.config.log_flush_offset_checkpoint_interval_ms, [=] { write_checkpoints(true); }),
+                 log_exception);
+  asio::co_spawn(s.io,
+                 every(s.config.replica_high_watermark_checkpoint_interval_ms, [=] { write_checkpoints(false); }),
                  log_exception);
 
   asio::co_spawn(s.io, every(100, [&] { s.groups->tick(); }), log_exception);

@@ -93,6 +93,7 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"group.min.session.timeout.ms", T::int_type, "6000", 0, kIntMax},
       {"group.max.session.timeout.ms", T::int_type, "1800000", 0, kIntMax},
       {"replica.lag.time.max.ms", T::long_type, "30000", 1},
+      {"replica.high.watermark.checkpoint.interval.ms", T::long_type, "5000", 1},
       {"replica.fetch.max.bytes", T::int_type, "1048576", 0, kIntMax},
       {"replica.fetch.wait.max.ms", T::int_type, "500", 0, kIntMax},
       {"replica.fetch.backoff.ms", T::int_type, "1000", 0, kIntMax},
@@ -207,6 +208,7 @@ BrokerConfig make_broker_config(const Properties& props) {
     config.broker_rack = rack;
   }
   config.replica_lag_time_max_ms = parse_long(get("replica.lag.time.max.ms"));
+  config.replica_high_watermark_checkpoint_interval_ms = parse_long(get("replica.high.watermark.checkpoint.interval.ms"));
   config.replica_fetch_max_bytes = static_cast<int32_t>(parse_long(get("replica.fetch.max.bytes")));
   config.replica_fetch_wait_max_ms = static_cast<int32_t>(parse_long(get("replica.fetch.wait.max.ms")));
   config.replica_fetch_backoff_ms = static_cast<int32_t>(parse_long(get("replica.fetch.backoff.ms")));

@@ -54,6 +54,7 @@ struct BrokerConfig {
   std::optional<std::string> broker_rack;
   // Replication (broker/replication/), ZooKeeper mode.
   int64_t replica_lag_time_max_ms = 30000;  // a follower not caught up for this long leaves the ISR
+  int64_t replica_high_watermark_checkpoint_interval_ms = 5000;  // replication-offset-checkpoint
   int32_t replica_fetch_max_bytes = 1048576;
   int32_t replica_fetch_wait_max_ms = 500;
   int32_t replica_fetch_backoff_ms = 1000;  // after a failed fetch

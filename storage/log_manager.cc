@@ -149,7 +149,11 @@ bool LogManager::contains(const TopicPartition& tp) const {
   return logs_.count(tp) > 0;
 }
 
-Result<void> LogManager::write_checkpoints() {
+Result<void> LogManager::write_checkpoints() { return write_checkpoint_files(true); }
+
+Result<void> LogManager::write_high_watermark_checkpoints() { return write_checkpoint_files(false); }
+
+Result<void> LogManager::write_checkpoint_files(bool all) {
   std::lock_guard lock(mutex_);
   struct DirCheckpoints {
     OffsetMap recovery_points, log_start_offsets, cleaner_offsets, high_watermarks;
@@ -170,13 +174,14 @@ Result<void> LogManager::write_checkpoints() {
     dir.high_watermarks[tp] = entry.high_watermark;
   }
   for (const auto& [dir, offsets] : per_dir) {
+    if (auto r = write_offset_checkpoint(fs_, dir + "/" + kReplicationOffsetCheckpoint, offsets.high_watermarks); !r)
+      return r;
+    if (!all) continue;
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kRecoveryPointCheckpoint, offsets.recovery_points); !r)
       return r;
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kLogStartOffsetCheckpoint, offsets.log_start_offsets); !r)
       return r;
     if (auto r = write_offset_checkpoint(fs_, dir + "/" + kCleanerOffsetCheckpoint, offsets.cleaner_offsets); !r)
-      return r;
-    if (auto r = write_offset_checkpoint(fs_, dir + "/" + kReplicationOffsetCheckpoint, offsets.high_watermarks); !r)
       return r;
   }
   return {};

@@ -58,6 +58,8 @@ class LogManager {
   // cleaner-offset and replication-offset (Log::high_watermark) checkpoints
   // of every dir.
   Result<void> write_checkpoints();
+  // Writes only replication-offset-checkpoint (replica.high.watermark.checkpoint.interval.ms).
+  Result<void> write_high_watermark_checkpoints();
   // Flushes and closes every open log, writes checkpoints and the clean-
   // shutdown markers. Afterwards the manager must not be used.
   Result<void> shutdown();
@@ -74,6 +76,7 @@ class LogManager {
     int64_t high_watermark = 0;
   };
   LogManager(const LogManagerOptions& options, FileSystem& fs);
+  Result<void> write_checkpoint_files(bool all);  // all four, or replication-offset-checkpoint only
   Result<std::shared_ptr<Log>> open_entry_locked(const TopicPartition& tp, Entry& entry, bool create,
                                                  const LogConfig& config);
 

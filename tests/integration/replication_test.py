@@ -32,7 +32,8 @@ from zk_cluster import LAG_MS, REPLICATION_OVERRIDES, SESSION_TIMEOUT_MS, Cluste
 
 TOPIC = "replicated"
 PARTITIONS = 2
-OVERRIDES = REPLICATION_OVERRIDES + ["min.insync.replicas=2", "leader.imbalance.check.interval.seconds=2"]
+OVERRIDES = REPLICATION_OVERRIDES + ["min.insync.replicas=2", "leader.imbalance.check.interval.seconds=2",
+                                     "replica.high.watermark.checkpoint.interval.ms=500"]
 NOT_ENOUGH_REPLICAS = 19
 
 
@@ -285,6 +286,12 @@ def kill_leader(cluster, runnel, state):
     state["acked"] += producer.acked
     check_acked_present(cluster, state["acked"])
     state["killed"] = leader
+    # Written every 500 ms (replica.high.watermark.checkpoint.interval.ms), not only at a clean stop:
+    # the killed broker's file has the 1,000 records per partition acknowledged before this case.
+    entries = checkpointed_high_watermarks(cluster, leader)
+    for p in range(PARTITIONS):
+        check(entries.get((TOPIC, p), 0) >= 1000, f"broker {leader}: checkpointed high watermark of "
+                                                   f"{TOPIC}-{p} is {entries.get((TOPIC, p))}")
 
 
 def restart_killed(cluster, runnel, state):
@@ -340,6 +347,15 @@ def controlled_shutdown(cluster, runnel, state):
     wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], "the restarted broker back in every ISR", timeout=30)
 
 
+def checkpointed_high_watermarks(cluster, node):
+    """{(topic, partition): offset} from the broker's replication-offset-checkpoint (Kafka's format)."""
+    lines = cluster.file(node, "data/replication-offset-checkpoint").splitlines()
+    check_equal(lines[0], "0", f"broker {node}: checkpoint version")
+    entries = {(t, int(p)): int(o) for t, p, o in (line.split() for line in lines[2:])}
+    check_equal(int(lines[1]), len(entries), f"broker {node}: checkpoint count")
+    return entries
+
+
 def checkpoints_at_stop(cluster, runnel, state):
     """A clean stop writes each broker's replication-offset-checkpoint (Kafka's format): the high
     watermark of every replica it holds, here the log end offset of each (nothing is in flight)."""
@@ -351,10 +367,7 @@ def checkpoints_at_stop(cluster, runnel, state):
     time.sleep(1.0)  # followers learn the final high watermark from their next fetch answer
     cluster.stop()
     for n in (1, 2, 3):
-        lines = cluster.file(n, "data/replication-offset-checkpoint").splitlines()
-        check_equal(lines[0], "0", f"broker {n}: checkpoint version")
-        entries = {(t, int(p)): int(o) for t, p, o in (line.split() for line in lines[2:])}
-        check_equal(int(lines[1]), len(entries), f"broker {n}: checkpoint count")
+        entries = checkpointed_high_watermarks(cluster, n)
         for p in range(PARTITIONS):
             check_equal(entries.get((TOPIC, p)), ends[(n, p)], f"broker {n}: high watermark of {TOPIC}-{p}")
     print(f"   high watermarks: {sorted(set(ends.values()))}", flush=True)

@@ -386,6 +386,9 @@ TEST_CASE("replication-offset-checkpoint keeps each log's high watermark, within
     CHECK(t0->high_watermark() == 0);
     t0->set_high_watermark(4);
     t1->set_high_watermark(2);
+    REQUIRE(manager->write_high_watermark_checkpoints());  // that file alone
+    CHECK(read_checkpoint(dir / storage::kReplicationOffsetCheckpoint) == OffsetMap{{{"t", 0}, 4}, {{"t", 1}, 2}});
+    CHECK_FALSE(exists(dir / storage::kRecoveryPointCheckpoint));
     REQUIRE(manager->write_checkpoints());
     CHECK(read_checkpoint(dir / storage::kReplicationOffsetCheckpoint) == OffsetMap{{{"t", 0}, 4}, {{"t", 1}, 2}});
     REQUIRE(t1->truncate_to(1));
