@@ -6,6 +6,8 @@
 //   transactional.id.expiration.ms. Transactions themselves are not served
 //   (AddPartitionsToTxn, EndTxn are unknown APIs).
 
+#include <mutex>
+
 #include "broker/handlers/handlers.h"
 #include "broker/logging.h"
 #include "broker/run_blocking.h"
@@ -19,8 +21,12 @@ using protocol::messages::InitProducerIdRequest;
 using protocol::messages::InitProducerIdResponse;
 
 // The producer id and epoch to give; a new block of ids and a transactional id's new epoch are
-// written to the metadata store first (so this runs on the metadata pool).
+// written to the metadata store first (so this runs on the metadata pool). A transactional id's
+// read-bump-write is serialized, so two concurrent calls never get the same epoch.
 InitProducerIdResponse give_producer_id(BrokerServices& broker, const std::optional<std::string>& transactional_id) {
+  static std::mutex transactional_ids_mutex;
+  std::unique_lock<std::mutex> serialized;
+  if (transactional_id) serialized = std::unique_lock(transactional_ids_mutex);
   InitProducerIdResponse response;
   response.producer_epoch = -1;
   std::optional<TransactionalProducer> current;
