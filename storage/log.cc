@@ -104,6 +104,8 @@ class LogImpl {
   Result<void> truncate_to(int64_t offset);
   Result<void> truncate_fully_and_start_at(int64_t offset);
   Result<void> restart_empty_at_locked(int64_t base);  // structure_mutex_ and mutex_ held
+  // The log was cut at `end`: the clean passes recorded before no longer describe it.
+  void forget_clean_history_from(int64_t end);
   Result<void> advance_log_start_offset(int64_t offset);
   Result<void> advance_log_start_offset_locked(int64_t offset);  // structure_mutex_ held
   Result<int> apply_retention(int64_t now_ms, int64_t upper_bound);
@@ -633,14 +635,16 @@ Result<void> LogImpl::truncate_to(int64_t offset) {
   if (flushed_offset_.load() > log_end_offset_.load()) flushed_offset_ = log_end_offset_.load();
   if (cleaner_checkpoint_.load() > log_end_offset_.load()) cleaner_checkpoint_ = log_end_offset_.load();
   if (high_watermark_.load() > log_end_offset_.load()) high_watermark_ = log_end_offset_.load();
-  {
-    std::lock_guard history(history_mutex_);
-    clean_passes_.clear();
-    tombstones_removable_below_ = std::min(tombstones_removable_below_, log_end_offset_.load());
-  }
+  forget_clean_history_from(log_end_offset_.load());
   producers_.truncate_to(log_end_offset_.load());
   if (auto r = load_producer_snapshot(fs_, dir_, log_end_offset_.load()); !r) return fail(r.error());  // drops later ones
   return epochs_.truncate_from_end(log_end_offset_.load());
+}
+
+void LogImpl::forget_clean_history_from(int64_t end) {
+  std::lock_guard history(history_mutex_);
+  clean_passes_.clear();
+  tombstones_removable_below_ = std::min(tombstones_removable_below_, end);
 }
 
 Result<void> LogImpl::restart_empty_at_locked(int64_t base) {
@@ -659,11 +663,7 @@ Result<void> LogImpl::truncate_fully_and_start_at(int64_t offset) {
   flushed_offset_ = offset;
   cleaner_checkpoint_ = offset;
   high_watermark_ = offset;
-  {
-    std::lock_guard history(history_mutex_);
-    clean_passes_.clear();
-    tombstones_removable_below_ = std::min(tombstones_removable_below_, offset);
-  }
+  forget_clean_history_from(offset);
   producers_.advance_log_start_offset(offset);
   if (auto r = remove_producer_snapshots_below(fs_, dir_, offset + 1); !r) return r;
   return epochs_.truncate_from_end(0);

@@ -49,9 +49,9 @@ Result<std::unique_ptr<LogManager>> LogManager::open(const LogManagerOptions& op
     auto cleaner_offsets = read_offset_checkpoint(fs, dir + "/" + kCleanerOffsetCheckpoint);
     auto high_watermarks = read_offset_checkpoint(fs, dir + "/" + kReplicationOffsetCheckpoint);
     if (!recovery_points) return fail(recovery_points.error());
-    if (!high_watermarks) return fail(high_watermarks.error());
     if (!start_offsets) return fail(start_offsets.error());
     if (!cleaner_offsets) return fail(cleaner_offsets.error());
+    if (!high_watermarks) return fail(high_watermarks.error());
     auto names = fs.list(dir);
     if (!names) return fail(names.error());
     for (const auto& name : *names) {

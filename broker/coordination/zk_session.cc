@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
-#include <string_view>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
