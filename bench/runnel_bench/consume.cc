@@ -43,8 +43,9 @@ int run_consume(const ConsumeOptions& o) {
   const int32_t partitions = wait_for_topic(rk, topic.get(), kTopicTimeout);
 
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk));
+  const auto log_starts = watermark_offsets(rk, o.common.topic, partitions, Watermark::log_start);
   const auto start = Clock::now();
-  assign_partitions(rk, o.common.topic, std::vector<int64_t>(static_cast<size_t>(partitions), RD_KAFKA_OFFSET_BEGINNING));
+  assign_partitions(rk, o.common.topic, log_starts);
 
   RunResult result;
   result.mode = "consume";

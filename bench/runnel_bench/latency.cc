@@ -14,6 +14,7 @@
 #include "bench/runnel_bench/paced_producer.h"
 #include "bench/runnel_bench/report.h"
 #include "bench/runnel_bench/stamp.h"
+#include "bench/runnel_bench/topic_setup.h"
 
 namespace runnel::bench {
 
@@ -23,7 +24,6 @@ using std::chrono::duration_cast;
 
 constexpr int64_t kWarmUp = -1;
 constexpr auto kWarmUpTimeout = std::chrono::seconds(30);
-constexpr int kWatermarkTimeoutMs = 10'000;
 constexpr auto kWaitStep = std::chrono::milliseconds(10);
 constexpr int kPollMs = 100;
 
@@ -119,19 +119,6 @@ class Receiver {
   std::atomic<uint64_t> interval_max_{0};
 };
 
-// Each partition's high watermark: where the consumer starts.
-std::vector<int64_t> high_watermarks(rd_kafka_t* client, const std::string& topic, int32_t partitions) {
-  std::vector<int64_t> offsets;
-  for (int32_t p = 0; p < partitions; ++p) {
-    int64_t low = 0, high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(client, topic.c_str(), p, &low, &high, kWatermarkTimeoutMs)) {
-      throw BenchError("watermarks of " + topic + "/" + std::to_string(p) + ": " + rd_kafka_err2str(err));
-    }
-    offsets.push_back(high);
-  }
-  return offsets;
-}
-
 void stamp(std::vector<char>& value, int64_t index, Clock::time_point scheduled) {
   const Stamp s{index, scheduled.time_since_epoch().count(), Clock::now().time_since_epoch().count()};
   std::memcpy(value.data(), &s, sizeof s);
@@ -145,7 +132,7 @@ int run_latency(const LatencyOptions& o) {
   if (count < 1) throw BenchError("--rate times --duration is under one record");
   PacedProducer producer(po);
   const int32_t partitions = producer.partitions();
-  Receiver receiver(po.common, high_watermarks(producer.client(), po.common.topic, partitions), count);
+  Receiver receiver(po.common, watermark_offsets(producer.client(), po.common.topic, partitions, Watermark::high), count);
   receiver.start();
 
   // The values are copied by librdkafka (RD_KAFKA_MSG_F_COPY): one buffer serves all.

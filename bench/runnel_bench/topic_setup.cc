@@ -80,4 +80,18 @@ int32_t wait_for_topic(rd_kafka_t* client, rd_kafka_topic_t* topic, std::chrono:
   }
 }
 
+std::vector<int64_t> watermark_offsets(rd_kafka_t* client, const std::string& topic, int32_t partitions,
+                                       Watermark which) {
+  constexpr int kTimeoutMs = 10'000;
+  std::vector<int64_t> offsets;
+  for (int32_t p = 0; p < partitions; ++p) {
+    int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(client, topic.c_str(), p, &low, &high, kTimeoutMs)) {
+      throw BenchError("watermarks of " + topic + "/" + std::to_string(p) + ": " + rd_kafka_err2str(err));
+    }
+    offsets.push_back(which == Watermark::log_start ? low : high);
+  }
+  return offsets;
+}
+
 }  // namespace runnel::bench

@@ -23,4 +23,15 @@ void create_topic(rd_kafka_t* client, const std::string& topic, int32_t partitio
 // with the last error seen.
 int32_t wait_for_topic(rd_kafka_t* client, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout);
 
+enum class Watermark { log_start, high };
+
+// Partition p's log start offset or high watermark at [p], for p in
+// [0, partitions) (ListOffsets). Consumers are assigned such concrete offsets
+// rather than RD_KAFKA_OFFSET_BEGINNING or _END: librdkafka 2.0.2 resolves a
+// logical offset only once the partition has joined its leader's broker
+// thread, and when assign() comes first it retries 500 ms later (a first
+// record 0.5 s late in about one consume run of ten). Throws BenchError.
+std::vector<int64_t> watermark_offsets(rd_kafka_t* client, const std::string& topic, int32_t partitions,
+                                       Watermark which);
+
 }  // namespace runnel::bench
