@@ -307,13 +307,18 @@ void Partition::run_flush() {
       auto end = result ? durable_waiters_.upper_bound(flushed) : durable_waiters_.end();
       for (auto it = durable_waiters_.begin(); it != end; ++it) done.push_back(std::move(it->second));
       durable_waiters_.erase(durable_waiters_.begin(), end);
-      if (durable_waiters_.empty()) flush_scheduled_ = false;
+      // Durable mode: an append that found this flush running left the flush
+      // of its bytes to this loop (schedule_flush() saw flush_scheduled_), so
+      // go again while any are unflushed. An append after this check finds
+      // flush_scheduled_ false and schedules its own flush.
+      const bool unflushed = result && log_->config().durable() && flushed < log_->log_end_offset();
+      if (durable_waiters_.empty() && !unflushed) flush_scheduled_ = false;
     }
     const std::error_code ec = result ? std::error_code{} : result.error();
     for (auto& complete : done) complete(ec);
     if (log_->config().durable()) advance_high_watermark();
     std::lock_guard lock(mutex_);
-    if (!flush_scheduled_) return;  // more waiters arrived during the fsync: go again
+    if (!flush_scheduled_) return;  // more waiters or appends arrived during the fsync: go again
   }
 }
 
