@@ -4,7 +4,7 @@
 //   overlap: one thread appends on schedule while another fdatasyncs back to back, so appends land
 //            while an fdatasync runs (what runneld's flush thread and network thread do);
 //   between: one thread appends what is due, then fdatasyncs (fio's pattern).
-// Usage: fsync_probe overlap|between [--dir DIR] [--rate N] [--seconds S] [--record B] (--help)
+// Usage: fsync_probe overlap|between [--dir DIR] [--rate N] [--seconds S] [--record B] [--prewritten] (--help)
 // A report, not a test (docs/benchmarks.md, "Where the durable L1 tail comes from").
 
 #include <fcntl.h>
@@ -31,6 +31,7 @@ struct Options {
   long rate = 10000;
   long seconds = 8;
   long record = 200;
+  bool prewritten = false;
 };
 
 [[noreturn]] void fail(const std::string& why) {
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate", o.rate, "records/s")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seconds", o.seconds, "how long")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--record", o.record, "record bytes")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("--prewritten", o.prewritten,
+               "write and fsync the whole file first, so the timed writes overwrite it in place and an "
+               "fdatasync has no size or extent change to commit");
   CLI11_PARSE(app, argc, argv);
   o.overlap = mode == "overlap";
   const std::string path = o.dir + "/fsync_probe." + std::to_string(::getpid());
@@ -60,6 +64,12 @@ int main(int argc, char** argv) {
   if (fd < 0) fail("cannot create " + path);
   const std::vector<char> record(static_cast<size_t>(o.record), 'x');
   const long total = o.rate * o.seconds;
+  if (o.prewritten) {
+    const std::vector<char> zeros(1 << 20, 0);
+    for (long written = 0; written < total * o.record; written += static_cast<long>(zeros.size()))
+      if (::write(fd, zeros.data(), zeros.size()) != static_cast<ssize_t>(zeros.size())) fail("prewrite failed");
+    if (::fsync(fd) != 0) fail("fsync failed");
+  }
   const auto start = Clock::now();
   auto due = [&](long i) { return start + std::chrono::nanoseconds(i * 1'000'000'000L / o.rate); };
   auto append = [&](long i) { return ::pwrite(fd, record.data(), record.size(), i * o.record) == o.record; };
@@ -110,7 +120,7 @@ int main(int argc, char** argv) {
   std::sort(latency.begin(), latency.end());
   auto at = [&](double q) { return latency[std::min(latency.size() - 1, static_cast<size_t>(q * latency.size()))]; };
   const auto slow = std::count_if(latency.begin(), latency.end(), [](double l) { return l > 3.0; });
-  std::printf("%s: %ld records of %ld B at %ld/s, %zu fdatasyncs: p50 %.3f ms, p99 %.3f, p99.9 %.3f, max %.3f, "
-              "%ld over 3 ms\n", o.overlap ? "overlap" : "between", total, o.record, o.rate, latency.size(), at(0.5),
+  std::printf("%s%s: %ld records of %ld B at %ld/s, %zu fdatasyncs: p50 %.3f ms, p99 %.3f, p99.9 %.3f, max %.3f, "
+              "%ld over 3 ms\n", o.overlap ? "overlap" : "between", o.prewritten ? " (prewritten)" : "", total, o.record, o.rate, latency.size(), at(0.5),
               at(0.99), at(0.999), latency.back(), static_cast<long>(slow));
 }
