@@ -56,6 +56,7 @@ const std::vector<ConfigDef>& broker_config_defs() {
       {"log.flush.interval.messages", T::long_type, "1", 1},
       {"log.flush.interval.ms", T::long_type, std::nullopt, 0},
       {"log.flush.scheduler.interval.ms", T::long_type, "1000", 1},
+      {"log.flush.linger.us", T::int_type, "200", 0, 1000000},
       {"log.flush.offset.checkpoint.interval.ms", T::int_type, "60000", 1, kIntMax},
       {"log.retention.ms", T::long_type, std::nullopt, -1},
       {"log.retention.minutes", T::int_type, std::nullopt, -1, kIntMax},
@@ -193,6 +194,7 @@ BrokerConfig make_broker_config(const Properties& props) {
   config.log_max_open_files = static_cast<int32_t>(parse_long(get("log.max.open.files")));
   config.log_flush_offset_checkpoint_interval_ms = parse_long(get("log.flush.offset.checkpoint.interval.ms"));
   config.log_flush_scheduler_interval_ms = parse_long(get("log.flush.scheduler.interval.ms"));
+  config.log_flush_linger_us = static_cast<int32_t>(parse_long(get("log.flush.linger.us")));
   if (has("zookeeper.connect")) {
     check_zookeeper_connect(get("zookeeper.connect"));
     config.zookeeper_connect = get("zookeeper.connect");

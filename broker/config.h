@@ -47,6 +47,8 @@ struct BrokerConfig {
   int32_t log_max_open_files = 512;
   int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   int64_t log_flush_scheduler_interval_ms = 1000;
+  // Durable mode: the pause before an fsync that follows another back to back (Partition).
+  int32_t log_flush_linger_us = 200;
   // ZooKeeper mode (broker/coordination/): empty connect = the embedded single-node mode.
   std::string zookeeper_connect;
   int32_t zookeeper_session_timeout_ms = 18000;

@@ -12,8 +12,14 @@ namespace runnel::broker {
 using protocol::ErrorCode;
 
 Partition::Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> log, asio::thread_pool& disk_pool,
-                     int32_t self, IsrWriter isr_writer)
-    : tp_(std::move(tp)), log_(std::move(log)), disk_pool_(disk_pool), self_(self), isr_writer_(std::move(isr_writer)) {
+                     int32_t self, IsrWriter isr_writer, std::chrono::microseconds flush_linger)
+    : tp_(std::move(tp)),
+      log_(std::move(log)),
+      disk_pool_(disk_pool),
+      self_(self),
+      flush_linger_(flush_linger),
+      flush_linger_timer_(disk_pool.get_executor()),
+      isr_writer_(std::move(isr_writer)) {
   if (auto latest = log_->leader_epochs().latest()) leader_epoch_ = latest->epoch;
   high_watermark_ = log_->high_watermark();  // from replication-offset-checkpoint
 }
@@ -317,8 +323,17 @@ void Partition::run_flush() {
     const std::error_code ec = result ? std::error_code{} : result.error();
     for (auto& complete : done) complete(ec);
     if (log_->config().durable()) advance_high_watermark();
-    std::lock_guard lock(mutex_);
-    if (!flush_scheduled_) return;  // more waiters or appends arrived during the fsync: go again
+    {
+      std::lock_guard lock(mutex_);
+      if (!flush_scheduled_) return;
+    }
+    // More waiters or appends arrived during the fsync: go again, after the
+    // linger. Until then flush_scheduled_ stays set, so new appends join this one.
+    if (flush_linger_.count() > 0) {
+      flush_linger_timer_.expires_after(flush_linger_);
+      flush_linger_timer_.async_wait([self = shared_from_this()](std::error_code) { self->run_flush(); });
+      return;
+    }
   }
 }
 

@@ -20,8 +20,10 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,8 +47,13 @@ class Partition : public std::enable_shared_from_this<Partition> {
   using IsrWriter =
       std::function<void(const PartitionState& proposed, std::function<void(Result<PartitionState>)> done)>;
 
+  // flush_linger: in the durable mode, when an fsync ends with appends already
+  // waiting for the next one, that one starts after this pause (on a timer,
+  // not holding a disk thread), so that the appends arriving meanwhile share
+  // it (log.flush.linger.us). The first fsync after an idle spell starts at once.
   Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> log, asio::thread_pool& disk_pool,
-            int32_t self, IsrWriter isr_writer = {});
+            int32_t self, IsrWriter isr_writer = {},
+            std::chrono::microseconds flush_linger = std::chrono::microseconds(0));
 
   const storage::TopicPartition& topic_partition() const { return tp_; }
   storage::Log& log() { return *log_; }
@@ -137,6 +144,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::shared_ptr<storage::Log> log_;
   asio::thread_pool& disk_pool_;
   const int32_t self_;
+  const std::chrono::microseconds flush_linger_;
+  asio::steady_timer flush_linger_timer_;  // on disk_pool_; armed only by run_flush()
   IsrWriter isr_writer_;
   std::atomic<int32_t> leader_epoch_{0};
   std::atomic<int32_t> leader_{-1};

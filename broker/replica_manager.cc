@@ -51,7 +51,8 @@ Result<std::shared_ptr<Partition>> ReplicaManager::partition_locked(const TopicM
     log_info("replication", "proposing ISR " + describe_replicas(proposed.isr) + " for " + tp.dir_name());
     metadata_.update_partition_state(tp.topic, tp.partition, proposed, std::move(done));
   };
-  auto p = std::make_shared<Partition>(tp, *log, disk_pool_, config_.node_id, std::move(isr_writer));
+  auto p = std::make_shared<Partition>(tp, *log, disk_pool_, config_.node_id, std::move(isr_writer),
+                                       std::chrono::microseconds(config_.log_flush_linger_us));
   partitions_.emplace(tp, p);
   applied_configs_[topic.name] = topic.configs;
   apply_state_locked(topic, partition, *p);

@@ -1,6 +1,7 @@
 // A durable partition's background flush (log.flush.interval.messages=1,
 // the default): whatever is appended while an fsync runs is flushed by the
-// next one, with no later append or periodic flush needed to start it, so
+// next one (after log.flush.linger.us), with no later append or periodic
+// flush needed to start it, so
 // acks=all produces at the end of a burst are answered without waiting for
 // one (they once waited up to a second for the periodic flush).
 
@@ -23,10 +24,13 @@ constexpr int64_t kNowMs = 1'700'000'000'000;
 }  // namespace
 
 TEST_CASE("appends that land during a background fsync are flushed without another append") {
+  // With the default linger the next fsync waits on a timer; with 0 it follows at once.
+  const std::string linger = GENERATE(std::string("200"), std::string("0"));
+  INFO("log.flush.linger.us=" << linger);
   runnel::test::TempDir dir;
   // SingleNode runs no periodic flush (runneld's log.flush.scheduler.interval.ms
   // timer): the partition's own flush loop has to reach the log end.
-  runnel::test::SingleNode node(dir / "data");
+  runnel::test::SingleNode node(dir / "data", "log.flush.linger.us=" + linger + "\n");
   REQUIRE(node.controller->create_topic("burst", 1, 1, {}, false).error == runnel::protocol::ErrorCode::none);
   auto stored = node.metadata->topic("burst");
   REQUIRE(stored);
