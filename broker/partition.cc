@@ -18,7 +18,6 @@ Partition::Partition(storage::TopicPartition tp, std::shared_ptr<storage::Log> l
       disk_pool_(disk_pool),
       self_(self),
       flush_linger_(flush_linger),
-      flush_linger_timer_(disk_pool.get_executor()),
       isr_writer_(std::move(isr_writer)) {
   if (auto latest = log_->leader_epochs().latest()) leader_epoch_ = latest->epoch;
   high_watermark_ = log_->high_watermark();  // from replication-offset-checkpoint
@@ -329,9 +328,11 @@ void Partition::run_flush() {
     }
     // More waiters or appends arrived during the fsync: go again, after the
     // linger. Until then flush_scheduled_ stays set, so new appends join this one.
+    // The timer lives in its own handler: a member timer would outlive the
+    // disk pool's timer service when the broker is destroyed.
     if (flush_linger_.count() > 0) {
-      flush_linger_timer_.expires_after(flush_linger_);
-      flush_linger_timer_.async_wait([self = shared_from_this()](std::error_code) { self->run_flush(); });
+      auto timer = std::make_shared<asio::steady_timer>(disk_pool_.get_executor(), flush_linger_);
+      timer->async_wait([self = shared_from_this(), timer](std::error_code) { self->run_flush(); });
       return;
     }
   }

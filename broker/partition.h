@@ -20,7 +20,6 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
 #include <chrono>
@@ -145,7 +144,6 @@ class Partition : public std::enable_shared_from_this<Partition> {
   asio::thread_pool& disk_pool_;
   const int32_t self_;
   const std::chrono::microseconds flush_linger_;
-  asio::steady_timer flush_linger_timer_;  // on disk_pool_; armed only by run_flush()
   IsrWriter isr_writer_;
   std::atomic<int32_t> leader_epoch_{0};
   std::atomic<int32_t> leader_{-1};
