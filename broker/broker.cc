@@ -137,7 +137,7 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
   options.max_open_files = static_cast<size_t>(s.config.log_max_open_files);
   if (!s.config.zookeeper_connect.empty()) {
     // The client retries what it reports (refused connections, lost ones): WARN at most here;
-    // what stops the broker (an expired session) is logged as an ERROR by the membership.
+    // what stops the broker (a refused authentication or registration) is logged as an ERROR.
     set_zookeeper_client_log([](ZkClientLogLevel level, std::string_view message) {
       log_line(level == ZkClientLogLevel::info ? Level::info : Level::warn, "zookeeper", message);
     });
@@ -194,6 +194,8 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
       s.cluster_controller->on_change();
     });
     membership.on_change([&s] { s.cluster_controller->on_change(); });
+    // The old session's watches are gone: a new copy of the metadata; its listeners reconcile.
+    membership.on_renewed([&s] { s.zk_metadata->reload(); });
   }
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
   if (s.membership) s.groups->follow_leadership(s.disk_pool);  // before any reconciliation
@@ -244,8 +246,7 @@ int Broker::run() {
   if (s.membership) {
     s.on_membership_lost = [&](const std::string& reason) {
       if (!s.services->membership) return;  // still starting: start() fails on its own
-      log_error("zookeeper", reason + ": this broker is no longer registered; stopping (exit status 1) so that a "
-                                      "supervisor restarts it and it registers again");
+      log_error("zookeeper", reason + ": this broker is no longer registered; stopping (exit status 1)");
       asio::post(s.io, [&] { stop(1); });
     };
     BrokerEndpoint self{s.config.node_id, advertised.name, s.services->advertised_host, s.services->advertised_port,

@@ -1,5 +1,6 @@
 #include "broker/coordination/cluster_membership.h"
 
+#include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -27,8 +28,6 @@ ClusterMembership::ClusterMembership(asio::any_io_executor executor, Options opt
   } catch (const std::system_error& e) {
     throw std::runtime_error("cannot open a ZooKeeper session with '" + options_.connect + "': " + e.what());
   }
-  election_ = std::make_unique<ControllerElection>(*session_, strand_, options_.node_id);
-  view_ = std::make_unique<ClusterView>(*session_, strand_);
 }
 
 ClusterMembership::~ClusterMembership() = default;
@@ -37,7 +36,7 @@ void ClusterMembership::on_state(ZkSessionState state) {
   switch (state) {
     case ZkSessionState::connected:
       connected_ = true;
-      if (ever_connected_) log_info("zookeeper", "reconnected to ZooKeeper within the session");
+      if (ever_connected_ && !rejoining_) log_info("zookeeper", "reconnected to ZooKeeper within the session");
       ever_connected_ = true;
       return;
     case ZkSessionState::disconnected:
@@ -45,13 +44,37 @@ void ClusterMembership::on_state(ZkSessionState state) {
       if (!closing_) log_warn("zookeeper", "disconnected from ZooKeeper; reconnecting (the session may still be alive)");
       return;
     case ZkSessionState::expired:
+      connected_ = false;
+      if (closing_ || lost_) return;
+      if (!registered_) {  // still starting: start() fails on its own
+        lost_ = true;
+        if (on_lost_) on_lost_("the ZooKeeper session expired");
+        return;
+      }
+      if (rejoining_) {
+        expired_again_ = true;
+        return;
+      }
+      rejoining_ = true;
+      asio::co_spawn(strand_, rejoin(), [this](std::exception_ptr e) {
+        rejoining_ = false;
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          if (!lost_ && !closing_) {
+            lost_ = true;
+            if (on_lost_) on_lost_(std::string("registering again after the session expired failed: ") + ex.what());
+          }
+        }
+      });
+      return;
     case ZkSessionState::auth_failed:
       connected_ = false;
       if (closing_ || lost_) return;
       lost_ = true;
       if (on_lost_)
-        on_lost_(state == ZkSessionState::expired ? "the ZooKeeper session expired"
-                                                  : "ZooKeeper refused the session's authentication");
+        on_lost_("ZooKeeper refused the session's authentication");
       return;
   }
 }
@@ -83,53 +106,107 @@ asio::awaitable<std::string> ClusterMembership::join_cluster(std::string candida
 
 asio::awaitable<void> ClusterMembership::start(BrokerEndpoint self) {
   co_await connect();
+  self_ = std::move(self);
+  if (auto error = co_await enter(); !error.empty()) throw std::runtime_error(error);
+  registered_ = true;
+}
 
-  const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self.node_id);
+asio::awaitable<std::string> ClusterMembership::enter() {
+  const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self_.node_id);
   // A crashed predecessor's session expires within the session timeout of its last contact, plus
   // up to one server tick (at most half the timeout): wait one and a half timeouts.
   const auto patience = options_.session_timeout * 3 / 2;
   const auto deadline = std::chrono::steady_clock::now() + patience;
   for (bool waited = false;; waited = true) {
-    auto registered = co_await register_broker(*session_, self);
+    auto registered = co_await register_broker(*session_, self_);
     if (registered) break;
     if (registered.error() != ZkErrc::node_exists)
-      throw std::runtime_error("cannot register in ZooKeeper (" + path + "): " + registered.error().message());
+      co_return "cannot register in ZooKeeper (" + path + "): " + registered.error().message();
     if (!waited)
       log_warn("zookeeper", path + " exists; waiting up to " + ms(patience) +
                                 " for it to go (a crashed broker's session expiring)");
     if (std::chrono::steady_clock::now() >= deadline)
-      throw std::runtime_error("node.id " + std::to_string(self.node_id) + " is already registered in ZooKeeper (" +
-                               path + " exists and its session outlived 1.5 x zookeeper.session.timeout.ms): "
-                               "another broker with the same node.id is running");
+      co_return "node.id " + std::to_string(self_.node_id) + " is already registered in ZooKeeper (" + path +
+          " exists and its session outlived 1.5 x zookeeper.session.timeout.ms): "
+          "another broker with the same node.id is running";
     co_await wait_for([] { return false; }, 200ms);
   }
 
-  asio::dispatch(strand_, [this] {
-    election_->start();
-    view_->start();
+  auto* election =
+      elections_.emplace_back(std::make_unique<ControllerElection>(*session_, strand_, options_.node_id)).get();
+  auto* view = views_.emplace_back(std::make_unique<ClusterView>(*session_, strand_)).get();
+  if (on_change_) {
+    election->on_change(on_change_);
+    view->on_change(on_change_);
+  }
+  election_ = election;
+  asio::dispatch(strand_, [election, view] {
+    election->start();
+    view->start();
   });
   const bool joined = co_await wait_for(
-      [this, node_id = self.node_id] {
-        if (election_->controller_id() < 0) return false;
-        for (const auto& b : view_->brokers())
+      [election, view, node_id = self_.node_id] {
+        if (election->controller_id() < 0) return false;
+        for (const auto& b : view->brokers())
           if (b.node_id == node_id) return true;
         return false;
       },
       options_.connection_timeout);
+  view_ = view;
   if (!joined)
-    throw std::runtime_error("registered in ZooKeeper but saw no controller and no registration of its own within " +
-                             ms(options_.connection_timeout));
+    co_return "registered in ZooKeeper but saw no controller and no registration of its own within " +
+        ms(options_.connection_timeout);
   std::ostringstream session;
   session << std::hex << session_->session_id();
-  log_info("zookeeper", "registered as broker " + std::to_string(self.node_id) + " at " + options_.connect +
-                            " (session 0x" + session.str() + ", " + self.host + ":" + std::to_string(self.port) +
-                            "); controller is broker " + std::to_string(election_->controller_id()));
+  log_info("zookeeper", "registered as broker " + std::to_string(self_.node_id) + " at " + options_.connect +
+                            " (session 0x" + session.str() + ", " + self_.host + ":" + std::to_string(self_.port) +
+                            "); controller is broker " + std::to_string(election->controller_id()));
+  co_return std::string();
 }
 
-void ClusterMembership::on_change(std::function<void()> listener) {
-  election_->on_change(listener);
-  view_->on_change(std::move(listener));
+asio::awaitable<void> ClusterMembership::rejoin() {
+  log_warn("zookeeper", "the ZooKeeper session expired: this broker is no longer registered and its leaderships "
+                        "move to other brokers; registering again on a new session");
+  for (;;) {
+    expired_again_ = false;
+    if (auto* election = election_.load()) election->stop();
+    if (auto* view = view_.load()) view->stop();
+    while (!session_->renew()) {
+      if (closing_) co_return;
+      log_warn("zookeeper", "cannot open a new ZooKeeper session with " + options_.connect + "; trying again");
+      co_await wait_for([] { return false; }, 1000ms);
+    }
+    while (!co_await wait_for([this] { return connected_.load() || expired_again_ || closing_.load(); },
+                              options_.connection_timeout))
+      log_warn("zookeeper", "no new ZooKeeper session with " + options_.connect + " within " +
+                                ms(options_.connection_timeout) + "; still trying");
+    if (closing_) co_return;
+    if (expired_again_) continue;
+    auto error = co_await enter();
+    if (closing_) co_return;
+    if (expired_again_) continue;
+    if (!error.empty()) throw std::runtime_error(error);
+    break;
+  }
+  if (on_renewed_) on_renewed_();
 }
+
+std::vector<BrokerEndpoint> ClusterMembership::brokers() const {
+  auto* view = view_.load();
+  return view != nullptr ? view->brokers() : std::vector<BrokerEndpoint>{};
+}
+
+int32_t ClusterMembership::controller_id() const {
+  auto* election = election_.load();
+  return election != nullptr ? election->controller_id() : -1;
+}
+
+int32_t ClusterMembership::controller_epoch() const {
+  auto* election = election_.load();
+  return election != nullptr ? election->epoch() : -1;
+}
+
+void ClusterMembership::on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
 
 void ClusterMembership::close(std::function<void()> done) {
   closing_ = true;

@@ -10,9 +10,15 @@
 //   view, and returns once the view lists this broker and a controller is known. A registration
 //   of the same node.id by another session is waited out for 1.5 session timeouts (a crashed
 //   predecessor's node goes when its session expires); still there, start() fails.
-// - Session expiry (or an authentication failure) means the broker is no longer registered:
-//   `on_lost` hears it, once, on the executor. The owner stops the broker (a supervisor restarts
-//   it, and it registers again); it never keeps serving unregistered.
+// - Session expiry (a pause or a partition longer than the session timeout) ends the
+//   registration and the election with the session, as for a crashed broker: the others elect
+//   new leaders without this one. The membership then renews the session, registers again,
+//   starts a new election and view, and tells the `on_renewed` listener, which reloads what the
+//   old session watched; until then this broker is the controller of nothing. It keeps trying
+//   until the broker stops.
+// - An authentication failure, or a registration refused on the new session (another broker
+//   took this node.id meanwhile), is final: `on_lost` hears it, once, on the executor, and the
+//   owner stops the broker (status 1).
 // - close() ends the session so the ephemeral nodes (registration, /controller) go at once.
 // Everything runs on one strand of the executor given at construction; brokers() and
 // controller_id() may be called from any thread. The change listener (on_change) runs on that
@@ -56,32 +62,51 @@ class ClusterMembership {
 
   // `listener` runs on executor() after brokers() or controller_id() changed (set before start()).
   void on_change(std::function<void()> listener);
+  // `listener` runs on executor() once this broker is registered again on a renewed session
+  // (set before start()). The session's watches were all lost with the old one.
+  void on_renewed(std::function<void()> listener) { on_renewed_ = std::move(listener); }
   // The session: connected once join_cluster() or start() returned (the ZooKeeper MetadataStore
   // works on it).
   ZkSession& session() { return *session_; }
   // The strand everything here runs on (the session's executor).
   asio::any_io_executor executor() const { return strand_; }
 
-  std::vector<BrokerEndpoint> brokers() const { return view_->brokers(); }
-  int32_t controller_id() const { return election_->controller_id(); }
+  // Empty and -1 before start(); across a session renewal, the last list and -1.
+  std::vector<BrokerEndpoint> brokers() const;
+  int32_t controller_id() const;
   // The controller epoch this broker won with; -1 when it is not the controller.
-  int32_t controller_epoch() const { return election_->epoch(); }
+  int32_t controller_epoch() const;
 
  private:
   void on_state(ZkSessionState state);
   asio::awaitable<void> connect();
   asio::awaitable<bool> wait_for(std::function<bool()> condition, std::chrono::milliseconds limit);
+  // Registers self_ on the session, starts a new election and view, and waits until the view
+  // lists this broker and a controller is known. Returns why it could not ("" on success).
+  asio::awaitable<std::string> enter();
+  // After an expiry: renews the session and enters again, until it worked or the broker stops.
+  asio::awaitable<void> rejoin();
 
   asio::strand<asio::any_io_executor> strand_;
   Options options_;
   LostCallback on_lost_;
+  std::function<void()> on_change_;
+  std::function<void()> on_renewed_;
+  BrokerEndpoint self_;
   std::atomic<bool> connected_{false};
   bool ever_connected_ = false;
+  bool registered_ = false;  // start() succeeded: an expiry is renewed, not reported
+  bool rejoining_ = false;
+  bool expired_again_ = false;  // an expiry while rejoining: start over
   bool lost_ = false;
   std::atomic<bool> closing_{false};
   std::unique_ptr<ZkSession> session_;
-  std::unique_ptr<ControllerElection> election_;
-  std::unique_ptr<ClusterView> view_;
+  // Every election and view ever started (a renewal stops the old ones, whose callbacks may
+  // still be queued, and keeps them); the atomics point at the current ones, or null.
+  std::vector<std::unique_ptr<ControllerElection>> elections_;
+  std::vector<std::unique_ptr<ClusterView>> views_;
+  std::atomic<ControllerElection*> election_{nullptr};
+  std::atomic<ClusterView*> view_{nullptr};
 };
 
 }  // namespace runnel::broker

@@ -24,6 +24,8 @@ class ClusterView {
   ClusterView(ZkSession& session, asio::any_io_executor executor);
   // Starts watching (call on the executor, once, after /brokers/ids exists).
   void start();
+  // Loads no more (call on the executor); brokers() keeps the last list.
+  void stop() { stopped_ = true; }
   // `listener` runs after each change of brokers() (set before start()).
   void on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
   // The registered brokers, ordered by node id (empty before the first load).

@@ -35,6 +35,13 @@ ControllerElection::ControllerElection(ZkSession& session, asio::any_io_executor
 
 void ControllerElection::start() { elect(); }
 
+void ControllerElection::stop() {
+  stopped_ = true;
+  won_ = false;
+  epoch_ = -1;
+  set_controller(-1);
+}
+
 void ControllerElection::retry_later(void (ControllerElection::*step)()) {
   auto timer = std::make_shared<asio::steady_timer>(executor_, kRetryDelay);
   timer->async_wait([this, timer, step](std::error_code ec) {
@@ -138,7 +145,8 @@ void ControllerElection::bump_epoch() {
 
 void ControllerElection::set_controller(int32_t id) {
   if (controller_id_.exchange(id) == id) return;
-  log_info("controller", "the controller is broker " + std::to_string(id));
+  log_info("controller",
+           id < 0 ? std::string("the controller is unknown") : "the controller is broker " + std::to_string(id));
   if (on_change_) on_change_();
 }
 

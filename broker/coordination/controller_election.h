@@ -9,8 +9,9 @@
 //             watching. node_exists: watching. Another failure: electing again after 500 ms.
 //   watching  get /controller with a watch; its brokerid is the controller. no_node (it went in
 //             between): electing. The watch fires `deleted`: electing; `changed`: watching.
-//   stopped   the session expired or was closed (a watch fires session_expired / closed): nothing
-//             more; the owner opens a new session and a new election.
+//   stopped   the session expired or was closed (a watch fires session_expired / closed), or
+//             stop() was called: nothing more; after an expiry the owner renews the session and
+//             starts a new election.
 // Every step runs on the executor given at construction (the session's); controller_id() may be
 // read from any thread.
 
@@ -36,6 +37,9 @@ class ControllerElection {
   ControllerElection(ZkSession& session, asio::any_io_executor executor, int32_t node_id);
   // Starts electing (call on the executor, once, after the session is connected).
   void start();
+  // Ends this election for good (call on the executor): the controller is unknown (-1) and this
+  // broker is not it. For a session that expired, before the owner starts a new election.
+  void stop();
   // `listener` runs on the executor after each change of controller_id() (set before start()).
   void on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
   // The current controller's node.id, or -1 while unknown.

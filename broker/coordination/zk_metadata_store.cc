@@ -2,9 +2,12 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <future>
 
 #include "broker/coordination/zk_topic_layout.h"
+#include "broker/logging.h"
 #include "protocol/errc.h"
 
 namespace runnel::broker {
@@ -43,7 +46,7 @@ ZkMetadataStore::ZkMetadataStore(ZkSession& session, asio::any_io_executor execu
       cache_(std::make_shared<ZkTopicCache>(session, executor)) {}
 
 ZkMetadataStore::~ZkMetadataStore() {
-  cache_->stop();
+  cache()->stop();
   pool_.stop();
   pool_.join();
 }
@@ -102,7 +105,7 @@ asio::awaitable<Result<void>> ZkMetadataStore::create(TopicMetadata topic) {
     auto state = co_await session_.create(partition_state_path(topic.name, p), encode_partition_state(states[p]));
     if (!state) co_return fail(state.error());
   }
-  cache_->put_topic(topic, states);
+  cache()->put_topic(topic, states);
   co_return Result<void>{};
 }
 
@@ -113,13 +116,13 @@ asio::awaitable<Result<void>> ZkMetadataStore::put(TopicMetadata topic) {
   const std::string configs = encode_topic_configs(topic.configs);
   auto set = co_await session_.set(topic_config_path(topic.name), configs);
   if (set) {
-    cache_->put_configs(topic.name, topic.configs, set->mzxid);
+    cache()->put_configs(topic.name, topic.configs, set->mzxid);
     co_return Result<void>{};
   }
   if (set.error() != ZkErrc::no_node) co_return fail(set.error());
   auto created = co_await session_.create(topic_config_path(topic.name), configs);
   if (!created) co_return fail(created.error());
-  cache_->put_configs(topic.name, topic.configs, 0);
+  cache()->put_configs(topic.name, topic.configs, 0);
   co_return Result<void>{};
 }
 
@@ -136,7 +139,7 @@ asio::awaitable<Result<void>> ZkMetadataStore::remove(std::string name) {
   if (auto r = co_await remove_if_present(session_, partitions_path(name)); !r) co_return r;
   if (auto r = co_await remove_if_present(session_, topic_path(name)); !r) co_return r;
   if (auto r = co_await remove_if_present(session_, topic_config_path(name)); !r) co_return r;
-  cache_->erase_topic(name);
+  cache()->erase_topic(name);
   co_return Result<void>{};
 }
 
@@ -166,18 +169,67 @@ Result<void> ZkMetadataStore::put_topic(const TopicMetadata& topic) { return wai
 Result<void> ZkMetadataStore::delete_topic(const std::string& name) { return wait(remove(name)); }
 Result<int64_t> ZkMetadataStore::allocate_producer_ids(int64_t count) { return wait(allocate(count)); }
 
-std::optional<TopicMetadata> ZkMetadataStore::topic(const std::string& name) const { return cache_->topic(name); }
-std::vector<TopicMetadata> ZkMetadataStore::topics() const { return cache_->topics(); }
-std::optional<PartitionState> ZkMetadataStore::partition_state(const std::string& topic, int32_t partition) const {
-  return cache_->partition_state(topic, partition);
+std::shared_ptr<ZkTopicCache> ZkMetadataStore::cache() const {
+  std::lock_guard lock(cache_mutex_);
+  return cache_;
 }
-void ZkMetadataStore::on_change(std::function<void()> listener) { cache_->on_change(std::move(listener)); }
+
+std::optional<TopicMetadata> ZkMetadataStore::topic(const std::string& name) const { return cache()->topic(name); }
+std::vector<TopicMetadata> ZkMetadataStore::topics() const { return cache()->topics(); }
+std::optional<PartitionState> ZkMetadataStore::partition_state(const std::string& topic, int32_t partition) const {
+  return cache()->partition_state(topic, partition);
+}
+
+void ZkMetadataStore::on_change(std::function<void()> listener) {
+  std::lock_guard lock(cache_mutex_);
+  listeners_.push_back(listener);
+  cache_->on_change(std::move(listener));
+}
+
+void ZkMetadataStore::reload() {
+  asio::co_spawn(pool_, load_new_copy(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_error("metadata", std::string("reloading the metadata from ZooKeeper failed: ") + ex.what());
+    }
+  });
+}
+
+asio::awaitable<void> ZkMetadataStore::load_new_copy() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    auto fresh = std::make_shared<ZkTopicCache>(session_, executor_);
+    auto loaded = co_await fresh->load();
+    if (loaded) {
+      std::shared_ptr<ZkTopicCache> old;
+      std::vector<std::function<void()>> listeners;
+      {
+        std::lock_guard lock(cache_mutex_);
+        for (const auto& listener : listeners_) fresh->on_change(listener);
+        listeners = listeners_;
+        old = std::exchange(cache_, fresh);
+      }
+      old->stop();
+      log_info("metadata", "reloaded " + std::to_string(fresh->topics().size()) + " topic(s) from ZooKeeper");
+      for (auto& listener : listeners) asio::post(executor_, listener);
+      co_return;
+    }
+    fresh->stop();
+    if (loaded.error() == ZkErrc::closing) co_return;
+    log_warn("metadata", "reloading the metadata from ZooKeeper failed (" + loaded.error().message() +
+                             "); trying again");
+    timer.expires_after(std::chrono::milliseconds(500));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
 
 void ZkMetadataStore::update_partition_state(const std::string& topic, int32_t partition,
                                              const PartitionState& state,
                                              std::function<void(Result<PartitionState>)> done) {
   session_.set(partition_state_path(topic, partition), encode_partition_state(state), state.version,
-               [cache = cache_, executor = executor_, topic, partition, state,
+               [cache = cache(), executor = executor_, topic, partition, state,
                 done = std::move(done)](Result<ZkStat> stat) mutable {
                  Result<PartitionState> result = fail(MetadataErrc::stale_version);
                  if (stat) {

@@ -13,6 +13,8 @@
 // - update_partition_state never blocks: compare-and-set on the state node's version; `done`
 //   runs on the executor.
 // - Producer ids: /latest_producer_id_block, advanced by compare-and-set (ids start at 0).
+// - After the session expired and was renewed, reload() builds a new copy on it (the old copy's
+//   watches ended with the old session); reads use the old copy until the new one is loaded.
 // - Transactional ids are NOT in ZooKeeper yet: they are delegated to the local store given at
 //   construction (the broker's embedded one), until the transaction coordinator moves them.
 // - The session must outlive the store and the reads it has under way (they end at their next
@@ -24,6 +26,7 @@
 #include <asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "broker/coordination/zk_session.h"
 #include "broker/coordination/zk_topic_cache.h"
@@ -61,6 +64,11 @@ class ZkMetadataStore final : public MetadataStore {
                                           const TransactionalProducer& producer) override;
   Result<size_t> expire_transactional_ids(int64_t now_ms, int64_t expiration_ms) override;
 
+  // Loads a new copy of everything on the (renewed) session, in the background, and replaces
+  // the copy with it; the on_change listeners then run. Tries again every 500 ms until it loaded
+  // or the session is closed.
+  void reload();
+
  private:
   ZkMetadataStore(ZkSession& session, asio::any_io_executor executor, MetadataStore& local,
                   std::chrono::milliseconds timeout, int32_t node_id);
@@ -72,13 +80,17 @@ class ZkMetadataStore final : public MetadataStore {
   asio::awaitable<Result<void>> put(TopicMetadata topic);
   asio::awaitable<Result<void>> remove(std::string name);
   asio::awaitable<Result<int64_t>> allocate(int64_t count);
+  asio::awaitable<void> load_new_copy();
+  std::shared_ptr<ZkTopicCache> cache() const;
 
   ZkSession& session_;
   asio::any_io_executor executor_;
   MetadataStore& local_;
   const std::chrono::milliseconds timeout_;
   const int32_t node_id_;
+  mutable std::mutex cache_mutex_;  // guards cache_ and listeners_
   std::shared_ptr<ZkTopicCache> cache_;
+  std::vector<std::function<void()>> listeners_;
   asio::thread_pool pool_{1};  // declared last: stopped and joined before the rest goes
 };
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace runnel::broker {
@@ -120,15 +121,29 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
 
   asio::any_io_executor executor;
   StateCallback on_state;
+  Options options;
   std::atomic<int64_t> session_id{0};
 
   std::mutex handle_mutex;  // guards zh: calls hold it, close() takes the handle away under it
   zhandle_t* zh = nullptr;
   std::thread closer;
+  std::vector<std::thread> retirers;  // closing handles replaced by renew(); guarded by handle_mutex
 
-  std::mutex mutex;  // guards ops and watches, which own what the C client points at
+  std::mutex mutex;  // guards ops, watches and retired, which own what the C client points at
   std::unordered_map<Op*, std::unique_ptr<Op>> ops;
   std::unordered_map<Watch*, std::unique_ptr<Watch>> watches;
+  std::unordered_set<zhandle_t*> retired;  // replaced by renew(), not yet closed: states ignored
+
+  // A new handle connecting with `options`; null (errno set) when the C client refuses.
+  zhandle_t* open_handle() {
+    return zookeeper_init2(options.connect.c_str(), &Core::on_session_event,
+                           static_cast<int>(options.session_timeout.count()), nullptr, this, 0, &forward_client_log);
+  }
+
+  bool is_retired(zhandle_t* handle) {
+    std::lock_guard lock(mutex);
+    return retired.count(handle) > 0;
+  }
 
   // Removes `key` from `map` (the caller holds `mutex`) and returns what it owned, or null.
   template <class T>
@@ -225,6 +240,7 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
   static void on_session_event(zhandle_t* zh, int type, int state, const char*, void* context) {
     if (type != ZOO_SESSION_EVENT) return;
     auto* core = static_cast<Core*>(context);
+    if (core->is_retired(zh)) return;
     if (state == ZOO_CONNECTED_STATE) {
       if (const clientid_t* id = zoo_client_id(zh)) core->session_id = id->client_id;
       core->report(ZkSessionState::connected);
@@ -307,12 +323,11 @@ ZkSession::ZkSession(asio::any_io_executor executor, Options options, StateCallb
   std::call_once(log_level_once, [] { zoo_set_debug_level(ZOO_LOG_LEVEL_WARN); });
   core_->executor = std::move(executor);
   core_->on_state = std::move(on_state);
-  const int timeout_ms = static_cast<int>(options.session_timeout.count());
+  core_->options = std::move(options);
   std::lock_guard lock(core_->handle_mutex);
-  core_->zh = zookeeper_init2(options.connect.c_str(), &Core::on_session_event, timeout_ms, nullptr, core_.get(), 0,
-                              &forward_client_log);
+  core_->zh = core_->open_handle();
   if (core_->zh == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "ZooKeeper session to '" + options.connect + "'");
+    throw std::system_error(errno, std::generic_category(), "ZooKeeper session to '" + core_->options.connect + "'");
   }
 }
 
@@ -322,6 +337,33 @@ ZkSession::~ZkSession() {
     core_->fail_all();
   }
   if (core_->closer.joinable()) core_->closer.join();
+  std::vector<std::thread> retirers;
+  {
+    std::lock_guard lock(core_->handle_mutex);
+    retirers.swap(core_->retirers);
+  }
+  for (auto& t : retirers) t.join();
+}
+
+bool ZkSession::renew() {
+  std::lock_guard lock(core_->handle_mutex);
+  if (core_->zh == nullptr) return false;  // closed
+  zhandle_t* fresh = core_->open_handle();
+  if (fresh == nullptr) return false;
+  zhandle_t* old = std::exchange(core_->zh, fresh);
+  core_->session_id = 0;
+  {
+    std::lock_guard ops_lock(core_->mutex);
+    core_->retired.insert(old);
+  }
+  // The old handle's operations already failed with the expiry; whatever it still holds fails
+  // with `closing`. Closing joins the C client's threads: off the caller's thread.
+  core_->retirers.emplace_back([core = core_.get(), old] {
+    zookeeper_close(old);
+    std::lock_guard ops_lock(core->mutex);
+    core->retired.erase(old);
+  });
+  return true;
 }
 
 int64_t ZkSession::session_id() const { return core_->session_id; }

@@ -12,8 +12,9 @@
 //   fire them; the C client sets them again when it reconnects within the session.
 // - Session state changes (connected, disconnected, expired, auth_failed) reach `on_state` on
 //   the executor. After `expired` the session is dead: every operation fails with
-//   session_expired and the owner opens a new ZkSession. Operations started before the first
-//   `connected` fail with connection_loss if that first attempt times out: wait for it.
+//   session_expired until the owner calls renew(), which opens a new session behind the same
+//   object (`connected` again, with a new session_id()). Operations started before a session's
+//   first `connected` fail with connection_loss if that first attempt times out: wait for it.
 // - close() ends the session (its ephemeral nodes go at once); outstanding operations complete
 //   with ZkErrc::closing. The destructor closes a session that was not closed, which may block
 //   for up to the session timeout: destroy a session off the I/O threads or after close().
@@ -116,6 +117,13 @@ class ZkSession {
   void get_children(const std::string& path, Watcher watcher,
                     std::function<void(Result<std::vector<std::string>>)> done);
   asio::awaitable<Result<std::vector<std::string>>> get_children(std::string path, Watcher watcher = {});
+
+  // After `expired`: opens a new session (same connect string and timeout) in place of the dead
+  // one; operations and watches started from now on use it, and `on_state` hears its states
+  // (the old one's are no longer reported). The old session's ephemeral nodes and watches are
+  // gone with it. Returns false after close(), or when the C client refuses to start (then try
+  // again later).
+  bool renew();
 
   // Ends the session without blocking the caller; completes once the C client has stopped (a
   // second close completes at once).

@@ -11,8 +11,8 @@
 //                                gone after being seen (a deletion): dropped, not watched.
 // A read older than the copy (by the node's mzxid) is ignored, so a write this broker applied to
 // the copy (put_*) is never replaced by an older read that completes after it. A failed read is
-// tried again after 500 ms; a watch firing session_expired or closed stops the cache (the broker
-// exits on expiry). Listeners (on_change) are posted on the executor after the copy changed,
+// tried again after 500 ms; a watch firing session_expired or closed stops the cache (after an
+// expiry the store loads a new one on the renewed session). Listeners (on_change) are posted on the executor after the copy changed,
 // coalesced. Reads (topic, topics, partition_state) take a mutex and never touch ZooKeeper.
 // Owned through a shared_ptr: watches hold it weakly, reads in flight strongly; the session
 // must outlive it.

@@ -12,7 +12,9 @@ in the ISR with identical bytes), followers stopped with SIGSTOP past replica.la
 ISR shrinks and an acks=all produce is refused with NOT_ENOUGH_REPLICAS; resumed, they are back in
 the ISR), a controlled shutdown (SIGTERM of a leader: leadership moves before it exits and the
 producer sees no error), and a follower stopped while DeleteRecords moves the leader's log start
-past its log end (it restarts its log empty there and rejoins). A clean stop leaves each broker's
+past its log end (it restarts its log empty there and rejoins), and a leader paused past its
+ZooKeeper session (its leaderships move; resumed, the same process registers again on a new
+session, truncates the acks=1 record it took alone as a deposed leader, and rejoins). A clean stop leaves each broker's
 replication-offset-checkpoint with the high watermark of every replica.
 
 Usage: replication_test.py --runneld PATH --runnel PATH [--kcat PATH]
@@ -326,6 +328,50 @@ def stopped_followers(cluster, runnel, state):
     check_identical(cluster, runnel)
 
 
+def paused_leader_rejoins(cluster, runnel, state):
+    """A leader paused past its ZooKeeper session is treated as crashed; resumed, the same process
+    registers again on a new session, drops the tail it took alone, and rejoins the ISR."""
+    leader = partitions_of(cluster.bootstrap)[0][0]
+    pid = cluster.pid(leader)
+    logged_before = len(cluster.log(leader))
+    producer = Producer(cluster.bootstrap)
+    writer = Writer(producer, "expiry")
+    writer.start()
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGSTOP)
+    stale = None
+    try:
+        parts = wait_partitions(cluster, lambda p, s: s[0] not in (-1, leader) and leader not in s[2],
+                                f"new leaders and ISRs without broker {leader}", timeout=SESSION_TIMEOUT_MS / 1000 + 15)
+        # Waits in the paused broker's socket: it takes this as the leader it still believes it is.
+        stale = wire.Conn(cluster.port(leader), timeout=60)
+        batch = wire.record_batch([(b"stale-tail", b"written by a deposed leader", [])], harness.now_ms())
+        stale.send(wire.produce_request(7, 1, TOPIC, 0, batch, acks=1, timeout_ms=5000))
+        time.sleep(1.0)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    try:
+        _, body = stale.recv_frame(timeout=30)
+        answer = wire.parse_produce_response(body, 7)
+    finally:
+        stale.close()
+    wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], f"broker {leader} back in every ISR", timeout=30)
+    writer.stop()
+    check(not exited(pid), f"broker {leader} exited after its session expired")
+    check_equal(producer.errors, [], "delivery errors through the expiry")
+    log = cluster.log(leader)[logged_before:]
+    check("the ZooKeeper session expired" in log and f"registered as broker {leader} at" in log,
+          f"broker {leader} did not register again:\n{log[-3000:]}")
+    state["acked"] += producer.acked
+    records = check_acked_present(cluster, state["acked"])
+    check(b"stale-tail" not in [k for _, _, k, _ in records],
+          f"the record the deposed leader took alone ({answer}) survived")
+    check_identical(cluster, runnel)
+    print(f"   broker {leader} paused past its session; new leaders {[(p, s[0]) for p, s in sorted(parts.items())]}; "
+          f"its lone acks=1 write answered {answer} and was truncated; {len(producer.acked)} records acknowledged",
+          flush=True)
+
+
 def controlled_shutdown(cluster, runnel, state):
     leader = partitions_of(cluster.bootstrap)[0][0]
     producer = Producer(cluster.bootstrap)
@@ -396,6 +442,9 @@ def main():
                  "preferred partitions again", restart_killed, cluster, args.runnel, state, critical=True)
         run.case("followers stopped past replica.lag.time.max.ms leave the ISR: acks=all refused with "
                  "NOT_ENOUGH_REPLICAS; resumed, they rejoin", stopped_followers, cluster, args.runnel, state)
+        run.case("a leader paused past its ZooKeeper session loses its leaderships; resumed, the same process "
+                 "registers again, truncates what it took alone and rejoins the ISR", paused_leader_rejoins, cluster,
+                 args.runnel, state, critical=True)
         run.case("controlled shutdown: SIGTERM of a leader moves leadership first; the producer sees no error",
                  controlled_shutdown, cluster, args.runnel, state)
         run.case("cluster.sh stop: every broker's replication-offset-checkpoint holds its replicas' high watermarks",
