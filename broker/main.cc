@@ -1,13 +1,12 @@
 // runneld CONFIG.properties [--override key=value]...
 
-#include <malloc.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
+#include "broker/allocator_tuning.h"
 #include "broker/broker.h"
 #include "broker/config.h"
 #include "broker/logging.h"
@@ -19,19 +18,6 @@ constexpr const char* kUsage = "usage: runneld CONFIG.properties [--override key
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "runneld: %s\n%s\n", message.c_str(), kUsage);
   std::exit(2);
-}
-
-// Request frames (up to ~1 MB each for produce) are allocated and freed at
-// the request rate, several alive at once while they wait for an fsync.
-// glibc's defaults hand each one fresh pages: its mmap threshold starts at
-// 128 KiB, and it returns free memory at the top of a heap to the kernel
-// above a threshold that follows it. Fixed thresholds keep frames up to
-// 8 MiB on the heaps and up to 32 MiB of free memory per heap for reuse: with
-// 1 KiB records, durable produce then takes about a fifth of the page faults
-// and a third of the broker CPU (docs/benchmarks.md).
-void tune_allocator() {
-  mallopt(M_MMAP_THRESHOLD, 8 << 20);
-  mallopt(M_TRIM_THRESHOLD, 32 << 20);
 }
 
 // A peer that closes its connection while a Fetch answer is being written

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/runnel_bench/client_allocator.h"
+#include "broker/allocator_tuning.h"
 #include "bench/runnel_bench/latency_histogram.h"
 #include "bench/runnel_bench/report.h"
 #include "bench/runnel_bench/stamp.h"
@@ -327,7 +327,7 @@ void add_common(CLI::App& cmd, Options& o) {
 
 int main(int argc, char** argv) {
   using namespace runnel::bench;
-  tune_allocator();
+  runnel::broker::tune_allocator();
   CLI::App app{"redis-bench: Redis Streams throughput and end-to-end latency through hiredis", "redis-bench"};
   app.require_subcommand(1);
   Options produce, consume, latency;

@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "bench/runnel_bench/client_allocator.h"
+#include "broker/allocator_tuning.h"
 #include "bench/runnel_bench/consume.h"
 #include "bench/runnel_bench/kafka_handles.h"
 #include "bench/runnel_bench/latency.h"
@@ -81,7 +81,7 @@ CLI::App* add_consume(CLI::App& app, ConsumeOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_allocator();
+  runnel::broker::tune_allocator();
   CLI::App app{"runnel-bench: producer and consumer throughput and end-to-end latency through librdkafka", "runnel-bench"};
   app.require_subcommand(1);
   app.failure_message(CLI::FailureMessage::help);
