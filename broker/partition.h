@@ -118,7 +118,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   };
   DeleteRecordsResult delete_records_before(int64_t offset);
 
-  // A flush requested by the flush policy (page-cache mode, flush.ms).
+  // Starts a flush on the disk pool without waiting for it: in the durable mode after each
+  // Produce append and offset commit (their acknowledgements wait for it), in page-cache mode
+  // when flush.messages or flush.ms is due.
   void flush_in_background();
 
   // Applies new log settings (a topic config change). Leaving page-cache mode

@@ -1,9 +1,9 @@
 // A durable partition's background flush (log.flush.interval.messages=1,
 // the default): whatever is appended while an fsync runs is flushed by the
 // next one (after log.flush.linger.us), with no later append or periodic
-// flush needed to start it, so
-// acks=all produces at the end of a burst are answered without waiting for
-// one (they once waited up to a second for the periodic flush).
+// flush needed to start it, so acks=all produces at the end of a burst are
+// answered without waiting for one (they once waited up to a second for the
+// periodic flush).
 
 #include <catch2/catch.hpp>
 #include <chrono>
