@@ -39,6 +39,9 @@ struct Broker::State {
   BrokerConfig config;
   std::unique_ptr<storage::LogManager> logs;
   std::unique_ptr<EmbeddedMetadataStore> local_metadata;
+  // ZooKeeper mode only. Before everything that uses its session (the store, the fetchers, the
+  // controller), so destroyed after them.
+  std::unique_ptr<ClusterMembership> membership;
   std::unique_ptr<ZkMetadataStore> zk_metadata;  // ZooKeeper mode only
   MetadataStore* metadata = nullptr;              // one of the two
   asio::thread_pool disk_pool{2};
@@ -51,7 +54,6 @@ struct Broker::State {
   std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<BrokerServices> services;
   std::unique_ptr<LogCleanerThread> cleaner;
-  std::unique_ptr<ClusterMembership> membership;  // ZooKeeper mode only
   std::function<void(const std::string& reason)> on_membership_lost;  // set by run()
 };
 
@@ -195,7 +197,7 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
     });
     membership.on_change([&s] { s.cluster_controller->on_change(); });
     // The old session's watches are gone: a new copy of the metadata; its listeners reconcile.
-    membership.on_renewed([&s] { s.zk_metadata->reload(); });
+    membership.on_renewed([&s](std::function<void()> loaded) { s.zk_metadata->reload(std::move(loaded)); });
   }
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
   if (s.membership) s.groups->follow_leadership(s.disk_pool);  // before any reconciliation

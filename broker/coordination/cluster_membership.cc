@@ -107,11 +107,11 @@ asio::awaitable<std::string> ClusterMembership::join_cluster(std::string candida
 asio::awaitable<void> ClusterMembership::start(BrokerEndpoint self) {
   co_await connect();
   self_ = std::move(self);
-  if (auto error = co_await enter(); !error.empty()) throw std::runtime_error(error);
+  if (auto entered = co_await enter(); !entered.error.empty()) throw std::runtime_error(entered.error);
   registered_ = true;
 }
 
-asio::awaitable<std::string> ClusterMembership::enter() {
+asio::awaitable<ClusterMembership::Entered> ClusterMembership::enter() {
   const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self_.node_id);
   // A crashed predecessor's session expires within the session timeout of its last contact, plus
   // up to one server tick (at most half the timeout): wait one and a half timeouts.
@@ -121,14 +121,15 @@ asio::awaitable<std::string> ClusterMembership::enter() {
     auto registered = co_await register_broker(*session_, self_);
     if (registered) break;
     if (registered.error() != ZkErrc::node_exists)
-      co_return "cannot register in ZooKeeper (" + path + "): " + registered.error().message();
+      co_return Entered{"cannot register in ZooKeeper (" + path + "): " + registered.error().message(), false};
     if (!waited)
       log_warn("zookeeper", path + " exists; waiting up to " + ms(patience) +
                                 " for it to go (a crashed broker's session expiring)");
     if (std::chrono::steady_clock::now() >= deadline)
-      co_return "node.id " + std::to_string(self_.node_id) + " is already registered in ZooKeeper (" + path +
-          " exists and its session outlived 1.5 x zookeeper.session.timeout.ms): "
-          "another broker with the same node.id is running";
+      co_return Entered{"node.id " + std::to_string(self_.node_id) + " is already registered in ZooKeeper (" + path +
+                            " exists and its session outlived 1.5 x zookeeper.session.timeout.ms): "
+                            "another broker with the same node.id is running",
+                        true};
     co_await wait_for([] { return false; }, 200ms);
   }
 
@@ -139,34 +140,46 @@ asio::awaitable<std::string> ClusterMembership::enter() {
     election->on_change(on_change_);
     view->on_change(on_change_);
   }
-  election_ = election;
   asio::dispatch(strand_, [election, view] {
     election->start();
     view->start();
   });
   const bool joined = co_await wait_for(
-      [election, view, node_id = self_.node_id] {
+      [this, election, view] {
+        if (expired_again_ || closing_) return true;
         if (election->controller_id() < 0) return false;
         for (const auto& b : view->brokers())
-          if (b.node_id == node_id) return true;
+          if (b.node_id == self_.node_id) return true;
         return false;
       },
       options_.connection_timeout);
+  if (!joined || expired_again_ || closing_) {
+    asio::dispatch(strand_, [election, view] {
+      election->stop();
+      view->stop();
+    });
+    co_return Entered{joined ? "the session ended while registering"
+                             : "registered in ZooKeeper but saw no controller and no registration of its own within " +
+                                   ms(options_.connection_timeout),
+                      false};
+  }
+  // Published together, once both are current: until then the controller (ClusterController)
+  // sees no controller here and decides nothing on a stale or empty broker list.
+  election_ = election;
   view_ = view;
-  if (!joined)
-    co_return "registered in ZooKeeper but saw no controller and no registration of its own within " +
-        ms(options_.connection_timeout);
+  if (on_change_) asio::dispatch(strand_, on_change_);
   std::ostringstream session;
   session << std::hex << session_->session_id();
   log_info("zookeeper", "registered as broker " + std::to_string(self_.node_id) + " at " + options_.connect +
                             " (session 0x" + session.str() + ", " + self_.host + ":" + std::to_string(self_.port) +
                             "); controller is broker " + std::to_string(election->controller_id()));
-  co_return std::string();
+  co_return Entered{};
 }
 
 asio::awaitable<void> ClusterMembership::rejoin() {
   log_warn("zookeeper", "the ZooKeeper session expired: this broker is no longer registered and its leaderships "
                         "move to other brokers; registering again on a new session");
+  const auto until_ended = [this] { return expired_again_ || closing_.load(); };
   for (;;) {
     expired_again_ = false;
     if (auto* election = election_.load()) election->stop();
@@ -176,19 +189,27 @@ asio::awaitable<void> ClusterMembership::rejoin() {
       log_warn("zookeeper", "cannot open a new ZooKeeper session with " + options_.connect + "; trying again");
       co_await wait_for([] { return false; }, 1000ms);
     }
-    while (!co_await wait_for([this] { return connected_.load() || expired_again_ || closing_.load(); },
-                              options_.connection_timeout))
+    while (!co_await wait_for([&] { return connected_.load() || until_ended(); }, options_.connection_timeout))
       log_warn("zookeeper", "no new ZooKeeper session with " + options_.connect + " within " +
                                 ms(options_.connection_timeout) + "; still trying");
     if (closing_) co_return;
     if (expired_again_) continue;
-    auto error = co_await enter();
+    // The metadata first: a controller elected from here on decides on a current copy.
+    if (on_renewed_) {
+      auto loaded = std::make_shared<std::atomic<bool>>(false);
+      on_renewed_([loaded] { *loaded = true; });
+      while (!co_await wait_for([&] { return loaded->load() || until_ended(); }, options_.connection_timeout)) {
+      }
+    }
     if (closing_) co_return;
     if (expired_again_) continue;
-    if (!error.empty()) throw std::runtime_error(error);
-    break;
+    auto entered = co_await enter();
+    if (closing_) co_return;
+    if (entered.error.empty()) co_return;
+    if (entered.final) throw std::runtime_error(entered.error);
+    log_warn("zookeeper", entered.error + "; trying again on a new session");
+    co_await wait_for([this] { return closing_.load(); }, 1000ms);
   }
-  if (on_renewed_) on_renewed_();
 }
 
 std::vector<BrokerEndpoint> ClusterMembership::brokers() const {

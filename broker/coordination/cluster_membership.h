@@ -12,13 +12,13 @@
 //   predecessor's node goes when its session expires); still there, start() fails.
 // - Session expiry (a pause or a partition longer than the session timeout) ends the
 //   registration and the election with the session, as for a crashed broker: the others elect
-//   new leaders without this one. The membership then renews the session, registers again,
-//   starts a new election and view, and tells the `on_renewed` listener, which reloads what the
-//   old session watched; until then this broker is the controller of nothing. It keeps trying
-//   until the broker stops.
-// - An authentication failure, or a registration refused on the new session (another broker
-//   took this node.id meanwhile), is final: `on_lost` hears it, once, on the executor, and the
-//   owner stops the broker (status 1).
+//   new leaders without this one. The membership then renews the session, has the owner reload
+//   what the old session watched (`on_renewed`, which reports when the new copy is in), registers
+//   again and starts a new election and view. It keeps trying (a new session after each failure)
+//   until the broker stops; meanwhile this broker is the controller of nothing.
+// - A registration refused because another session holds this node.id past 1.5 session
+//   timeouts, or an authentication failure, is final: `on_lost` hears it, once, on the
+//   executor, and the owner stops the broker (status 1).
 // - close() ends the session so the ephemeral nodes (registration, /controller) go at once.
 // Everything runs on one strand of the executor given at construction; brokers() and
 // controller_id() may be called from any thread. The change listener (on_change) runs on that
@@ -62,16 +62,19 @@ class ClusterMembership {
 
   // `listener` runs on executor() after brokers() or controller_id() changed (set before start()).
   void on_change(std::function<void()> listener);
-  // `listener` runs on executor() once this broker is registered again on a renewed session
-  // (set before start()). The session's watches were all lost with the old one.
-  void on_renewed(std::function<void()> listener) { on_renewed_ = std::move(listener); }
+  // After an expiry, once the renewed session is connected and before this broker registers
+  // again: `reload` must rebuild what the old session watched and call `loaded` (from any thread)
+  // when done. Set before start().
+  using RenewedCallback = std::function<void(std::function<void()> loaded)>;
+  void on_renewed(RenewedCallback reload) { on_renewed_ = std::move(reload); }
   // The session: connected once join_cluster() or start() returned (the ZooKeeper MetadataStore
   // works on it).
   ZkSession& session() { return *session_; }
   // The strand everything here runs on (the session's executor).
   asio::any_io_executor executor() const { return strand_; }
 
-  // Empty and -1 before start(); across a session renewal, the last list and -1.
+  // Empty and -1 until start() registered; after an expiry, the last list and -1 until this
+  // broker is registered again.
   std::vector<BrokerEndpoint> brokers() const;
   int32_t controller_id() const;
   // The controller epoch this broker won with; -1 when it is not the controller.
@@ -82,8 +85,13 @@ class ClusterMembership {
   asio::awaitable<void> connect();
   asio::awaitable<bool> wait_for(std::function<bool()> condition, std::chrono::milliseconds limit);
   // Registers self_ on the session, starts a new election and view, and waits until the view
-  // lists this broker and a controller is known. Returns why it could not ("" on success).
-  asio::awaitable<std::string> enter();
+  // lists this broker and a controller is known; then publishes both. On failure says why, and
+  // whether it is final (another session holds this node.id).
+  struct Entered {
+    std::string error;  // empty on success
+    bool final = false;
+  };
+  asio::awaitable<Entered> enter();
   // After an expiry: renews the session and enters again, until it worked or the broker stops.
   asio::awaitable<void> rejoin();
 
@@ -91,7 +99,7 @@ class ClusterMembership {
   Options options_;
   LostCallback on_lost_;
   std::function<void()> on_change_;
-  std::function<void()> on_renewed_;
+  RenewedCallback on_renewed_;
   BrokerEndpoint self_;
   std::atomic<bool> connected_{false};
   bool ever_connected_ = false;

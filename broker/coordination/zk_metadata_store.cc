@@ -186,8 +186,8 @@ void ZkMetadataStore::on_change(std::function<void()> listener) {
   cache_->on_change(std::move(listener));
 }
 
-void ZkMetadataStore::reload() {
-  asio::co_spawn(pool_, load_new_copy(), [](std::exception_ptr e) {
+void ZkMetadataStore::reload(std::function<void()> loaded) {
+  asio::co_spawn(pool_, load_new_copy(std::move(loaded)), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -197,7 +197,7 @@ void ZkMetadataStore::reload() {
   });
 }
 
-asio::awaitable<void> ZkMetadataStore::load_new_copy() {
+asio::awaitable<void> ZkMetadataStore::load_new_copy(std::function<void()> done) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     auto fresh = std::make_shared<ZkTopicCache>(session_, executor_);
@@ -214,6 +214,7 @@ asio::awaitable<void> ZkMetadataStore::load_new_copy() {
       old->stop();
       log_info("metadata", "reloaded " + std::to_string(fresh->topics().size()) + " topic(s) from ZooKeeper");
       for (auto& listener : listeners) asio::post(executor_, listener);
+      if (done) done();
       co_return;
     }
     fresh->stop();

@@ -65,9 +65,9 @@ class ZkMetadataStore final : public MetadataStore {
   Result<size_t> expire_transactional_ids(int64_t now_ms, int64_t expiration_ms) override;
 
   // Loads a new copy of everything on the (renewed) session, in the background, and replaces
-  // the copy with it; the on_change listeners then run. Tries again every 500 ms until it loaded
-  // or the session is closed.
-  void reload();
+  // the copy with it; `loaded` (on the store's thread) and the on_change listeners then run.
+  // Tries again every 500 ms until it loaded or the session is closed.
+  void reload(std::function<void()> loaded = {});
 
  private:
   ZkMetadataStore(ZkSession& session, asio::any_io_executor executor, MetadataStore& local,
@@ -80,7 +80,7 @@ class ZkMetadataStore final : public MetadataStore {
   asio::awaitable<Result<void>> put(TopicMetadata topic);
   asio::awaitable<Result<void>> remove(std::string name);
   asio::awaitable<Result<int64_t>> allocate(int64_t count);
-  asio::awaitable<void> load_new_copy();
+  asio::awaitable<void> load_new_copy(std::function<void()> loaded);
   std::shared_ptr<ZkTopicCache> cache() const;
 
   ZkSession& session_;

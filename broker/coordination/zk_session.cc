@@ -140,6 +140,17 @@ struct ZkSession::Core : std::enable_shared_from_this<ZkSession::Core> {
                            static_cast<int>(options.session_timeout.count()), nullptr, this, 0, &forward_client_log);
   }
 
+  // Waits for the handles renew() replaced to be closed, so that nothing of theirs is still
+  // running when fail_all() runs or the core goes.
+  void join_retirers() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(handle_mutex);
+      threads.swap(retirers);
+    }
+    for (auto& t : threads) t.join();
+  }
+
   bool is_retired(zhandle_t* handle) {
     std::lock_guard lock(mutex);
     return retired.count(handle) > 0;
@@ -332,38 +343,41 @@ ZkSession::ZkSession(asio::any_io_executor executor, Options options, StateCallb
 }
 
 ZkSession::~ZkSession() {
+  core_->join_retirers();
   if (zhandle_t* zh = core_->take_handle()) {
     zookeeper_close(zh);
     core_->fail_all();
   }
   if (core_->closer.joinable()) core_->closer.join();
-  std::vector<std::thread> retirers;
-  {
-    std::lock_guard lock(core_->handle_mutex);
-    retirers.swap(core_->retirers);
-  }
-  for (auto& t : retirers) t.join();
 }
 
 bool ZkSession::renew() {
-  std::lock_guard lock(core_->handle_mutex);
-  if (core_->zh == nullptr) return false;  // closed
+  // Opened outside the lock: the C client resolves the host names here.
   zhandle_t* fresh = core_->open_handle();
   if (fresh == nullptr) return false;
-  zhandle_t* old = std::exchange(core_->zh, fresh);
-  core_->session_id = 0;
+  zhandle_t* old = nullptr;
+  {
+    std::lock_guard lock(core_->handle_mutex);
+    if (core_->zh != nullptr) {
+      old = std::exchange(core_->zh, fresh);
+      core_->session_id = 0;
+    }
+  }
+  // Closed meanwhile: the fresh handle goes unused. Otherwise the old one is retired: its late
+  // completions (the expiry fails what it still held) fail with `closing`, its states are ignored.
+  zhandle_t* retire = old != nullptr ? old : fresh;
   {
     std::lock_guard ops_lock(core_->mutex);
-    core_->retired.insert(old);
+    core_->retired.insert(retire);
   }
-  // The old handle's operations already failed with the expiry; whatever it still holds fails
-  // with `closing`. Closing joins the C client's threads: off the caller's thread.
-  core_->retirers.emplace_back([core = core_.get(), old] {
-    zookeeper_close(old);
+  // Closing joins the C client's threads: off the caller's thread.
+  std::lock_guard lock(core_->handle_mutex);
+  core_->retirers.emplace_back([core = core_.get(), retire] {
+    zookeeper_close(retire);
     std::lock_guard ops_lock(core->mutex);
-    core->retired.erase(old);
+    core->retired.erase(retire);
   });
-  return true;
+  return old != nullptr;
 }
 
 int64_t ZkSession::session_id() const { return core_->session_id; }
@@ -378,6 +392,7 @@ void ZkSession::close(std::function<void()> done) {
   // executor's threads. ~ZkSession joins this thread.
   core_->closer = std::thread([core = core_.get(), zh, done = std::move(done)]() mutable {
     zookeeper_close(zh);
+    core->join_retirers();
     core->fail_all();
     asio::post(core->executor, std::move(done));
   });
