@@ -165,8 +165,8 @@ asio::awaitable<ClusterMembership::Entered> ClusterMembership::enter() {
   }
   // Published together, once both are current: until then the controller (ClusterController)
   // sees no controller here and decides nothing on a stale or empty broker list.
+  view_ = view;  // first: a controller sees the new election only with the new view
   election_ = election;
-  view_ = view;
   if (on_change_) asio::dispatch(strand_, on_change_);
   std::ostringstream session;
   session << std::hex << session_->session_id();
@@ -189,6 +189,7 @@ asio::awaitable<void> ClusterMembership::rejoin() {
       log_warn("zookeeper", "cannot open a new ZooKeeper session with " + options_.connect + "; trying again");
       co_await wait_for([] { return false; }, 1000ms);
     }
+    connected_ = false;  // the new session's `connected` is posted to this strand after this
     while (!co_await wait_for([&] { return connected_.load() || until_ended(); }, options_.connection_timeout))
       log_warn("zookeeper", "no new ZooKeeper session with " + options_.connect + " within " +
                                 ms(options_.connection_timeout) + "; still trying");

@@ -218,7 +218,7 @@ asio::awaitable<void> ZkMetadataStore::load_new_copy(std::function<void()> done)
       co_return;
     }
     fresh->stop();
-    if (loaded.error() == ZkErrc::closing) co_return;
+    if (loaded.error() == ZkErrc::closing || loaded.error() == ZkErrc::session_expired) co_return;
     log_warn("metadata", "reloading the metadata from ZooKeeper failed (" + loaded.error().message() +
                              "); trying again");
     timer.expires_after(std::chrono::milliseconds(500));

@@ -66,7 +66,8 @@ class ZkMetadataStore final : public MetadataStore {
 
   // Loads a new copy of everything on the (renewed) session, in the background, and replaces
   // the copy with it; `loaded` (on the store's thread) and the on_change listeners then run.
-  // Tries again every 500 ms until it loaded or the session is closed.
+  // Tries again every 500 ms until it loaded; gives up without calling `loaded` once the
+  // session is closed or expires again (the caller starts over with a new session).
   void reload(std::function<void()> loaded = {});
 
  private:

@@ -352,26 +352,24 @@ ZkSession::~ZkSession() {
 }
 
 bool ZkSession::renew() {
+  {
+    std::lock_guard lock(core_->handle_mutex);
+    if (core_->zh == nullptr) return false;  // closed
+  }
+  core_->session_id = 0;  // before the new handle can report `connected`
   // Opened outside the lock: the C client resolves the host names here.
   zhandle_t* fresh = core_->open_handle();
   if (fresh == nullptr) return false;
-  zhandle_t* old = nullptr;
-  {
-    std::lock_guard lock(core_->handle_mutex);
-    if (core_->zh != nullptr) {
-      old = std::exchange(core_->zh, fresh);
-      core_->session_id = 0;
-    }
-  }
-  // Closed meanwhile: the fresh handle goes unused. Otherwise the old one is retired: its late
-  // completions (the expiry fails what it still held) fail with `closing`, its states are ignored.
+  // One section: a close() either comes first (the fresh handle goes unused) or finds the
+  // retirer registered and joins it before failing the rest.
+  std::lock_guard lock(core_->handle_mutex);
+  zhandle_t* old = core_->zh != nullptr ? std::exchange(core_->zh, fresh) : nullptr;
   zhandle_t* retire = old != nullptr ? old : fresh;
   {
     std::lock_guard ops_lock(core_->mutex);
-    core_->retired.insert(retire);
+    core_->retired.insert(retire);  // its late states are ignored; its late completions fail with `closing`
   }
   // Closing joins the C client's threads: off the caller's thread.
-  std::lock_guard lock(core_->handle_mutex);
   core_->retirers.emplace_back([core = core_.get(), retire] {
     zookeeper_close(retire);
     std::lock_guard ops_lock(core->mutex);

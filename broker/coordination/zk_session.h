@@ -118,11 +118,11 @@ class ZkSession {
                     std::function<void(Result<std::vector<std::string>>)> done);
   asio::awaitable<Result<std::vector<std::string>>> get_children(std::string path, Watcher watcher = {});
 
-  // After `expired`: opens a new session (same connect string and timeout) in place of the dead
-  // one; operations and watches started from now on use it, and `on_state` hears its states
-  // (the old one's are no longer reported). The old session's ephemeral nodes and watches are
-  // gone with it. Returns false after close(), or when the C client refuses to start (then try
-  // again later).
+  // Opens a new session (same connect string and timeout) in place of the current one, after
+  // `expired` or to start over; operations and watches started from now on use it, and
+  // `on_state` hears its states (the old one's are no longer reported). The old session is
+  // closed in the background: its ephemeral nodes and watches go with it. Returns false after
+  // close(), or when the C client refuses to start (then try again later).
   bool renew();
 
   // Ends the session without blocking the caller; completes once the C client has stopped (a
