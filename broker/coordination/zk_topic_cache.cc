@@ -49,6 +49,11 @@ asio::awaitable<Result<std::vector<ZkTopicCache::Node>>> ZkTopicCache::read(Node
   const std::string path = node.path();
   const auto closing = make_error_code(ZkErrc::closing);
   if (stopped_) co_return fail(closing);
+  uint64_t issued = 0;
+  {
+    std::lock_guard lock(mutex_);
+    issued = local_writes_;
+  }
   if (node.kind == Node::Kind::topics) {
     auto children = co_await session_.get_children(path, watcher(node));
     if (!children) co_return fail(children.error());
@@ -60,7 +65,7 @@ asio::awaitable<Result<std::vector<ZkTopicCache::Node>>> ZkTopicCache::read(Node
   if (stopped_) co_return fail(closing);
   if (got) co_return apply(node, *got);
   if (got.error() != ZkErrc::no_node) co_return fail(got.error());
-  if (!forget(node)) {
+  if (!forget(node, issued)) {
     disarm(node);
     co_return std::vector<Node>{};
   }
@@ -126,23 +131,30 @@ std::vector<ZkTopicCache::Node> ZkTopicCache::apply(const Node& node, const ZkNo
   return next;
 }
 
-bool ZkTopicCache::forget(const Node& node) {
+bool ZkTopicCache::forget(const Node& node, uint64_t issued) {
   bool erased = false;
   bool watch_creation = false;
   {
     std::lock_guard lock(mutex_);
     const bool topic_known = topics_.count(node.topic) != 0;
+    // Erases `key` from `map` unless this broker put it there after the read was issued.
+    auto erase_stale = [issued](auto& map, const auto& key) {
+      auto it = map.find(key);
+      if (it == map.end() || it->second.local_write > issued) return false;
+      map.erase(it);
+      return true;
+    };
     switch (node.kind) {
       case Node::Kind::topic:
-        erased = topics_.erase(node.topic) != 0;
-        std::erase_if(states_, [&](const auto& entry) { return entry.first.first == node.topic; });
+        erased = erase_stale(topics_, node.topic);
+        if (erased) std::erase_if(states_, [&](const auto& entry) { return entry.first.first == node.topic; });
         break;
       case Node::Kind::config:
-        erased = configs_.erase(node.topic) != 0;
+        erased = erase_stale(configs_, node.topic);
         watch_creation = !erased && topic_known;
         break;
       case Node::Kind::state:
-        erased = states_.erase({node.topic, node.partition}) != 0;
+        erased = erase_stale(states_, std::pair<std::string, int32_t>{node.topic, node.partition});
         watch_creation = !erased && topic_known;
         break;
       case Node::Kind::topics: break;
@@ -263,9 +275,11 @@ void ZkTopicCache::put_topic(const TopicMetadata& topic, const std::vector<Parti
     std::lock_guard lock(mutex_);
     TopicMetadata assignment = topic;
     assignment.configs.clear();
-    topics_[topic.name] = {std::move(assignment), 0};
-    configs_[topic.name] = {topic.configs, 0};
-    for (size_t p = 0; p < states.size(); ++p) states_[{topic.name, static_cast<int32_t>(p)}] = {states[p], 0};
+    const uint64_t stamp = ++local_writes_;
+    topics_[topic.name] = {std::move(assignment), 0, stamp};
+    configs_[topic.name] = {topic.configs, 0, stamp};
+    for (size_t p = 0; p < states.size(); ++p)
+      states_[{topic.name, static_cast<int32_t>(p)}] = {states[p], 0, stamp};
   }
   changed();
 }
@@ -275,7 +289,7 @@ void ZkTopicCache::put_configs(const std::string& topic, const TopicConfigs& con
     std::lock_guard lock(mutex_);
     auto& slot = configs_[topic];
     if (slot.mzxid > mzxid) return;
-    slot = {configs, mzxid};
+    slot = {configs, mzxid, ++local_writes_};
   }
   changed();
 }
@@ -287,7 +301,7 @@ void ZkTopicCache::put_state(const std::string& topic, int32_t partition, const 
     if (!topics_.count(topic)) return;
     auto& slot = states_[{topic, partition}];
     if (slot.mzxid > mzxid) return;
-    slot = {state, mzxid};
+    slot = {state, mzxid, ++local_writes_};
   }
   changed();
 }

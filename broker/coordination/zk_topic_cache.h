@@ -10,7 +10,8 @@
 //   .../partitions/<p>/state     missing before it was ever seen (a creation still under way);
 //                                gone after being seen (a deletion): dropped, not watched.
 // A read older than the copy (by the node's mzxid) is ignored, so a write this broker applied to
-// the copy (put_*) is never replaced by an older read that completes after it. A failed read is
+// the copy (put_*) is never replaced by an older read that completes after it; nor is it erased
+// by a read that found the node missing before this broker created it. A failed read is
 // tried again after 500 ms; a watch firing session_expired or closed stops the cache (after an
 // expiry the store loads a new one on the renewed session). Listeners (on_change) are posted on the executor after the copy changed,
 // coalesced. Reads (topic, topics, partition_state) take a mutex and never touch ZooKeeper.
@@ -73,13 +74,16 @@ class ZkTopicCache : public std::enable_shared_from_this<ZkTopicCache> {
   struct Versioned {
     T value;
     int64_t mzxid = 0;
+    uint64_t local_write = 0;  // this broker's put_* that wrote it (local_writes_), 0 for reads
   };
 
   // Reads `node` (setting its watch) into the copy; returns the nodes to watch next.
   asio::awaitable<Result<std::vector<Node>>> read(Node node);
   std::vector<Node> apply(const Node& node, const ZkNode& data);
-  // The node is gone: updates the copy; true if its creation should be watched.
-  bool forget(const Node& node);
+  // The node was missing when a read issued after `issued` local writes looked: updates the
+  // copy, except for what this broker put there since (the read raced with its own creation);
+  // true if the node's creation should be watched.
+  bool forget(const Node& node, uint64_t issued);
   bool try_arm(const Node& node);
   void disarm(const Node& node);
   ZkSession::Watcher watcher(Node node);
@@ -98,6 +102,7 @@ class ZkTopicCache : public std::enable_shared_from_this<ZkTopicCache> {
   std::map<std::string, Versioned<TopicConfigs>> configs_;
   std::map<std::pair<std::string, int32_t>, Versioned<PartitionState>> states_;
   std::set<std::string> armed_;  // paths with a watch outstanding or a read under way
+  uint64_t local_writes_ = 0;     // put_* calls so far
   std::vector<std::function<void()>> listeners_;
 };
 
