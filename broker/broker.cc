@@ -27,6 +27,7 @@
 #include "broker/replica_manager.h"
 #include "broker/server.h"
 #include "broker/services.h"
+#include "broker/task_failure.h"
 #include "storage/log_manager.h"
 #include "storage/meta_properties.h"
 
@@ -76,14 +77,7 @@ asio::awaitable<void> every(int64_t interval_ms, std::function<void()> tick) {
   }
 }
 
-void log_exception(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log_error("broker", std::string("background task failed: ") + ex.what());
-  }
-}
+void log_exception(std::exception_ptr e) { log_failure(e, "broker", "background task failed"); }
 
 // Runs `task` on `io` from this thread (before the I/O threads start) until it completes;
 // rethrows what it threw.

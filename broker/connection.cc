@@ -11,6 +11,7 @@
 
 #include "broker/handlers/api_versions.h"
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 #include "protocol/byte_order.h"
 #include "protocol/header.h"
 
@@ -115,13 +116,7 @@ asio::awaitable<void> Connection::read_loop() {
 
 void Connection::spawn(asio::awaitable<void> work) {
   asio::co_spawn(socket_.get_executor(), std::move(work), [self = shared_from_this()](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_error("network", "connection " + self->peer_ + " failed: " + ex.what());
-    }
-    self->close();
+    if (log_failure(e, "network", "connection " + self->peer_ + " failed")) self->close();
   });
 }
 

@@ -8,6 +8,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 
 namespace runnel::broker {
 
@@ -32,14 +33,8 @@ uint16_t Server::bound_port(size_t listener) const { return acceptors_.at(listen
 
 void Server::start() {
   for (auto& acceptor : acceptors_) {
-    asio::co_spawn(io_, accept_loop(*acceptor), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_error("network", std::string("accept loop failed: ") + ex.what());
-      }
-    });
+    asio::co_spawn(io_, accept_loop(*acceptor),
+                   [](std::exception_ptr e) { log_failure(e, "network", "accept loop failed"); });
   }
 }
 

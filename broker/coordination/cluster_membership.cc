@@ -9,6 +9,7 @@
 
 #include "broker/coordination/cluster_id.h"
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 
 namespace runnel::broker {
 namespace {
@@ -58,15 +59,10 @@ void ClusterMembership::on_state(ZkSessionState state) {
       rejoining_ = true;
       asio::co_spawn(strand_, rejoin(), [this](std::exception_ptr e) {
         rejoining_ = false;
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          if (!lost_ && !closing_) {
-            lost_ = true;
-            if (on_lost_) on_lost_(std::string("registering again after the session expired failed: ") + ex.what());
-          }
-        }
+        auto failure = failure_message(e);
+        if (!failure || lost_ || closing_) return;
+        lost_ = true;
+        if (on_lost_) on_lost_("registering again after the session expired failed: " + *failure);
       });
       return;
     case ZkSessionState::auth_failed:

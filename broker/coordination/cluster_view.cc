@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 
 namespace runnel::broker {
 namespace {
@@ -65,14 +66,8 @@ void ClusterView::list() {
       return;
     }
     const uint64_t generation = ++generation_;
-    asio::co_spawn(executor_, load(generation, std::move(*children)), [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_error("cluster", std::string("loading the registered brokers failed: ") + ex.what());
-      }
-    });
+    asio::co_spawn(executor_, load(generation, std::move(*children)),
+                   [](std::exception_ptr e) { log_failure(e, "cluster", "loading the registered brokers failed"); });
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "broker/coordination/zk_topic_layout.h"
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 #include "protocol/errc.h"
 
 namespace runnel::broker {
@@ -188,12 +189,7 @@ void ZkMetadataStore::on_change(std::function<void()> listener) {
 
 void ZkMetadataStore::reload(std::function<void()> loaded) {
   asio::co_spawn(pool_, load_new_copy(std::move(loaded)), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_error("metadata", std::string("reloading the metadata from ZooKeeper failed: ") + ex.what());
-    }
+    log_failure(e, "metadata", "reloading the metadata from ZooKeeper failed");
   });
 }
 

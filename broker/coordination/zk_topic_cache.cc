@@ -7,6 +7,7 @@
 
 #include "broker/coordination/zk_topic_layout.h"
 #include "broker/logging.h"
+#include "broker/task_failure.h"
 
 namespace runnel::broker {
 namespace {
@@ -206,12 +207,7 @@ asio::awaitable<void> ZkTopicCache::read_and_follow(std::shared_ptr<ZkTopicCache
 void ZkTopicCache::spawn_read(Node node) {
   if (stopped_) return;
   asio::co_spawn(executor_, read_and_follow(shared_from_this(), std::move(node)), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_error("metadata", std::string("reloading topic metadata from ZooKeeper failed: ") + ex.what());
-    }
+    log_failure(e, "metadata", "reloading topic metadata from ZooKeeper failed");
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "broker/logging.h"
 #include "broker/replication/leader_election.h"
+#include "broker/task_failure.h"
 
 namespace runnel::broker {
 
@@ -79,13 +80,7 @@ void ClusterController::write(const std::string& topic, int32_t partition, const
 
 void ClusterController::shut_down(std::chrono::milliseconds timeout, std::function<void()> done) {
   asio::co_spawn(strand_, hand_over(timeout), [done = std::move(done)](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_error("controller", std::string("controlled shutdown failed: ") + ex.what());
-      }
-    }
+    log_failure(e, "controller", "controlled shutdown failed");
     done();
   });
 }

@@ -8,6 +8,7 @@
 #include "broker/replication/replica_fetcher_manager.h"
 #include "broker/run_blocking.h"
 #include "broker/services.h"
+#include "broker/task_failure.h"
 #include "protocol/messages/fetch.h"
 #include "protocol/messages/offset_for_leader_epoch.h"
 #include "storage/errc.h"
@@ -46,13 +47,7 @@ void ReplicaFetcher::remove(const storage::TopicPartition& tp) { partitions_.era
 void ReplicaFetcher::start() {
   asio::co_spawn(manager_.strand_, [self = shared_from_this()] { return self->run(); },
                  [leader = leader_](std::exception_ptr e) {
-                   if (!e) return;
-                   try {
-                     std::rethrow_exception(e);
-                   } catch (const std::exception& ex) {
-                     log_error("replication", "the fetcher from broker " + std::to_string(leader) +
-                                                  " failed: " + ex.what());
-                   }
+                   log_failure(e, "replication", "the fetcher from broker " + std::to_string(leader) + " failed");
                  });
 }
 
