@@ -3,15 +3,17 @@
 
 A topic with replication factor 3, three partitions and min.insync.replicas=2; an idempotent acks=all
 producer (confluent-kafka) writes continuously from a thread, a consumer (assign, no group) reads
-continuously from another, and a consumer group member (subscribe, auto-commit) from a third, while the
-test runs rounds of: kill -9 of a partition leader and its
-restart; SIGSTOP of a follower past replica.lag.time.max.ms but within the ZooKeeper session timeout
-(the ISR shrinks), then SIGCONT (it rejoins); SIGTERM of a leader (controlled shutdown) and its
-restart. Between rounds every partition has a leader and a full ISR again. Afterwards: every
-acknowledged record is at its acknowledged offset and nothing else is in the log, no key twice,
-offsets contiguous from 0, everything the consumers read is in the final log at the offset it was
-read from, the group member read every record and its committed offsets reach the end of each
-partition (the group coordinator moved with __consumer_offsets leadership), and the three replicas of each partition hold identical batches (runnel dump-log).
+continuously from another, and a consumer group member (subscribe, auto-commit) from a third, while
+the test runs rounds of: kill -9 of a partition leader and its restart; SIGSTOP of a follower past
+replica.lag.time.max.ms but within the ZooKeeper session timeout (the ISR shrinks), then SIGCONT (it
+rejoins); SIGTERM of a leader (controlled shutdown) and its restart; SIGSTOP of a leader past its
+ZooKeeper session (its leaderships move), then SIGCONT (the same process registers again on a new
+session and rejoins every ISR). Between rounds every partition has a leader and a full ISR again.
+Afterwards: every acknowledged record is at its acknowledged offset and nothing else is in the log,
+no key twice, offsets contiguous from 0, everything the consumers read is in the final log at the
+offset it was read from, the group member read every record and its committed offsets reach the end
+of each partition (the group coordinator moved with __consumer_offsets leadership), and the three
+replicas of each partition hold identical batches (runnel dump-log).
 
 The helpers (Producer, Writer, partitions_of, wait_partitions, check_acked_present, check_identical)
 are tests/integration/replication_test.py's, imported; they read that module's PARTITIONS, which this
@@ -110,8 +112,10 @@ class Reader(threading.Thread):
             c.close()
 
     def stop(self):
+        """Stops reading; a group member's last commit may wait for a coordinator that moves (its
+        retries and committed()'s 10 s), so the join allows longer than one failover."""
         self.stopped.set()
-        self.join(15)
+        self.join(45)
 
 
 def isr_from(cluster, node, partition, timeout=1.0):
@@ -284,7 +288,32 @@ def round_sigterm(cluster, state, cycle):
     return f"SIGTERM broker {victim}: leaders moved in {took:.2f}s"
 
 
-ROUNDS = [round_kill9, round_sigstop, round_sigterm]
+def round_expiry(cluster, state, cycle):
+    parts = rt.partitions_of(cluster.bootstrap)
+    victim = parts[(cycle + 1) % PARTITIONS][0]
+    led = [p for p, s in parts.items() if s[0] == victim]
+    pid = cluster.pid(victim)
+    logged_before = len(cluster.log(victim))
+    # Stopped until the controller has moved its leaderships and dropped it from every ISR: its
+    # session has expired. Resumed, the same process registers again on a new session.
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        took, parts = time_to_leaders(cluster, victim, t0, SESSION_TIMEOUT_MS / 1000 + 15)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    log(f"SIGSTOP of broker {victim} (leader of {led}) past its session; new leaders {leaders(parts)} after "
+        f"{took:.2f}s")
+    t1 = time.monotonic()
+    wait_settled(cluster, f"broker {victim} resumed after its session expired")
+    check(alive(cluster, victim) and cluster.pid(victim) == pid, f"broker {victim} did not survive its session expiry")
+    check("the ZooKeeper session expired" in cluster.log(victim)[logged_before:],
+          f"broker {victim} did not see its session expire")
+    log(f"broker {victim} resumed; registered again, full ISR after {time.monotonic() - t1:.2f}s")
+    return f"session expiry of broker {victim}: new leaders in {took:.2f}s"
+
+
+ROUNDS = [round_kill9, round_sigstop, round_sigterm, round_expiry]
 
 
 def fault_rounds(cluster, state, rounds):
@@ -376,11 +405,12 @@ def check_reader(cluster, state, which="reader"):
     log(f"the continuous {which} read {len(reader.seen)} records; {len(reader.errors)} consumer errors "
         f"{sorted(set(reader.errors))[:3]}")
     if which == "member":
+        check(not reader.is_alive(), "the group member was still committing 45 s after it was stopped")
         check_equal(getattr(reader, "committed", None), ends, "the group's committed offsets after the last commit")
 
 
 def main():
-    args = harness.parse_args(lambda p: p.add_argument("--rounds", type=int, default=9))
+    args = harness.parse_args(lambda p: p.add_argument("--rounds", type=int, default=10))
     args.runneld, args.runnel = os.path.abspath(args.runneld), os.path.abspath(args.runnel)
     run = harness.TestRun("replication_fault_test", time_limit=270)
     cluster = Cluster(args.runneld)
@@ -389,8 +419,8 @@ def main():
         run.case("cluster.sh start: ZooKeeper and three brokers", cluster.start, 3, OVERRIDES, critical=True)
         run.case("a topic with three partitions, replication factor 3, min.insync.replicas=2", create_topic,
                  cluster, args.runnel, critical=True)
-        run.case(f"{args.rounds} rounds of kill -9 / SIGSTOP / SIGTERM under an idempotent acks=all producer and "
-                 "a continuous consumer: no delivery error, every round back to a full ISR", fault_rounds,
+        run.case(f"{args.rounds} rounds of kill -9 / SIGSTOP / SIGTERM / session expiry under an idempotent "
+                 "acks=all producer and a continuous consumer: no delivery error, every round back to a full ISR", fault_rounds,
                  cluster, state, args.rounds, critical=True)
         run.case("every acknowledged record at its acknowledged offset, nothing else, no key twice, offsets "
                  "contiguous from 0", check_log, cluster, state, critical=True)
