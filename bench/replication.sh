@@ -7,7 +7,11 @@
 #   - failover time: an acks=all producer sends every 5 ms to a replication factor 3 topic; the time
 #     from kill -9 of the partition's leader to the next acknowledged record (bounded below by
 #     zookeeper.session.timeout.ms, after which the controller elects a new leader), and from SIGTERM
-#     of the leader (controlled shutdown) to the next acknowledged record.
+#     of the leader (controlled shutdown) to the next acknowledged record;
+#   - the machine's own limits for what the replicas store, last (the files fio frees would
+#     otherwise give the produce runs recycled pages): fio sequential writes of 1 MiB each followed
+#     by fdatasync (512 MiB) and into the page cache (2 GiB). Every replica writes each record once,
+#     so a produce run stores records/s x 1 KiB x RF bytes per second, all on this one disk.
 # Prints one JSON object per measurement, then a Markdown table.
 #
 #   bench/replication.sh [--smoke]
@@ -111,6 +115,17 @@ EOF
 failover kill9 SIGKILL
 failover controlled SIGTERM
 
+if [[ "$smoke" != --smoke ]] && command -v fio >/dev/null; then
+  source bench/disk_lib.sh
+  # Pages a removed file frees make the next writes faster until the VM hands them back to its
+  # host (seen: 0.4-0.9 GB/s into fresh pages, 5-8 GB/s into just-freed ones): a pause between.
+  fsynced=$(fio_write_mb_per_s "$dir" fsynced 512M --bs=1m --fdatasync=1)
+  sleep 20
+  page_cache=$(fio_write_mb_per_s "$dir" page-cache 2G --bs=1m --end_fsync=0)
+  results+=("{\"measurement\":\"machine\",\"page_cache_write_mib_per_s\":$page_cache,\"fsynced_write_mib_per_s\":$fsynced}")
+  echo "${results[-1]}"
+fi
+
 printf '%s\n' "${results[@]}" >"$dir/results.jsonl"
 /usr/bin/python3 - "$dir/results.jsonl" <<'EOF'
 import json, sys
@@ -129,6 +144,17 @@ for rf in (1, 3):
     print(f"| produce, RF={rf}, acks=all, {partitions} partitions, 1 KiB records (median of {len(runs[rf])}) | "
           f"{median[rf]:,.0f} records/s ({median[rf] * 1024 / 1e6:.0f} MB/s); runs {each}; {errors} errors |")
 print(f"| RF=3 / RF=1 (medians) | {median[3] / median[1]:.0%} |")
+machine = next((r for r in rows if r["measurement"] == "machine"), None)
+for rf in (1, 3):
+    stored = median[rf] * 1024 * rf / 1048576
+    limits = ""
+    if machine:
+        limits = (f"; {stored / machine['page_cache_write_mib_per_s']:.0%} of the page-cache write limit, "
+                  f"{stored / machine['fsynced_write_mib_per_s']:.0%} of the fsynced one")
+    print(f"| bytes the replicas store, RF={rf} (median records/s x 1 KiB x {rf}) | {stored:,.0f} MiB/s{limits} |")
+if machine:
+    print(f"| machine: fio 1 MiB sequential writes into the page cache / each fdatasynced | "
+          f"{machine['page_cache_write_mib_per_s']:,.0f} / {machine['fsynced_write_mib_per_s']:,.0f} MiB/s |")
 for r in rows:
     if r["measurement"] == "latency":
         l = r["result"]["latency_ms"]

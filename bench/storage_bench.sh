@@ -14,13 +14,8 @@ command -v fio >/dev/null || { echo "fio is missing: bash scripts/install-deps.s
 bash scripts/build.sh >/dev/null
 bench=build/release/bench/log_bench
 
-fio_mb_per_s() {  # name, extra fio args...
-  local name=$1; shift
-  fio --name="fio-$name" --directory="$dir" --rw=write --ioengine=psync --size=512M --numjobs=1 \
-      --output-format=json "$@" | /usr/bin/python3 -c \
-      'import json,sys; print("%.1f" % (json.load(sys.stdin)["jobs"][0]["write"]["bw_bytes"] / 1048576))'
-  rm -f "$dir"/fio-"$name"*
-}
+source bench/disk_lib.sh
+fio_mb_per_s() { local name=$1; shift; fio_write_mb_per_s "$dir" "$name" 512M "$@"; }
 
 echo "# machine: $(nproc) cores, $(uname -r), $(df -h "$dir" | awk 'NR==2 {print $1}')"
 disk_16k_sync=$(fio_mb_per_s s16k --bs=16k --fdatasync=1)
