@@ -192,6 +192,8 @@ Broker::Broker(BrokerConfig config) : state_(std::make_unique<State>()) {
     membership.on_change([&s] { s.cluster_controller->on_change(); });
     // The old session's watches are gone: a new copy of the metadata; its listeners reconcile.
     membership.on_renewed([&s](std::function<void()> loaded) { s.zk_metadata->reload(std::move(loaded)); });
+    // A pause's fence lifts once the partitions follow the metadata ZooKeeper confirmed.
+    membership.on_caught_up([&s](std::function<void()> done) { s.replicas->request_reconcile(std::move(done)); });
   }
   s.groups = std::make_unique<group::GroupCoordinator>(s.config, *s.metadata, *s.controller, *s.replicas);
   if (s.membership) s.groups->follow_leadership(s.disk_pool);  // before any reconciliation

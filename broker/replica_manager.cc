@@ -135,9 +135,10 @@ Result<void> ReplicaManager::remove_deleted_topics(const std::set<std::string>& 
   return {};
 }
 
-void ReplicaManager::request_reconcile() {
+void ReplicaManager::request_reconcile(std::function<void()> reconciled) {
   {
     std::lock_guard lock(reconcile_mutex_);
+    if (reconciled) reconcile_waiters_.push_back(std::move(reconciled));
     if (reconcile_scheduled_) {
       reconcile_again_ = true;
       return;
@@ -146,13 +147,19 @@ void ReplicaManager::request_reconcile() {
   }
   asio::post(disk_pool_, [this] {
     for (;;) {
+      std::vector<std::function<void()>> served;  // asked before this pass started
+      {
+        std::lock_guard lock(reconcile_mutex_);
+        served.swap(reconcile_waiters_);
+        reconcile_again_ = false;
+      }
       reconcile();
+      for (auto& reconciled : served) reconciled();
       std::lock_guard lock(reconcile_mutex_);
       if (!reconcile_again_) {
         reconcile_scheduled_ = false;
         return;
       }
-      reconcile_again_ = false;
     }
   });
 }

@@ -54,8 +54,10 @@ class ReplicaManager {
   Result<void> remove_deleted_topics();
   // See above. Blocking (opens logs, deletes logs): call on the disk pool, or through
   // request_reconcile(), which runs it there, one at a time, again if asked meanwhile.
+  // `reconciled`, if given, runs on the disk pool after a reconciliation that started after this
+  // call has finished.
   void reconcile();
-  void request_reconcile();
+  void request_reconcile(std::function<void()> reconciled = {});
   // Flushes the logs whose flush policy asks for it (page-cache mode, flush.ms).
   void flush_due(int64_t now_ms);
   // Leaders remove followers not caught up within replica.lag.time.max.ms from the ISR.
@@ -90,6 +92,7 @@ class ReplicaManager {
   std::mutex reconcile_mutex_;
   bool reconcile_scheduled_ = false;
   bool reconcile_again_ = false;
+  std::vector<std::function<void()>> reconcile_waiters_;  // for the next reconciliation to start
 };
 
 }  // namespace runnel::broker

@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <sstream>
@@ -22,7 +23,20 @@ std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 }  // namespace
 
 ClusterMembership::ClusterMembership(asio::any_io_executor executor, Options options, LostCallback on_lost)
-    : strand_(asio::make_strand(executor)), options_(std::move(options)), on_lost_(std::move(on_lost)) {
+    : strand_(asio::make_strand(executor)),
+      options_(std::move(options)),
+      on_lost_(std::move(on_lost)),
+      fence_(options_.session_timeout / 2, [this](uint64_t pause, std::chrono::milliseconds paused_for) {
+        asio::post(strand_, [this, pause, paused_for] {
+          if (closing_ || lost_) return;
+          log_warn("zookeeper", "this process stood still for " + ms(paused_for) +
+                                    " (over half of zookeeper.session.timeout.ms): its leaderships may have "
+                                    "moved, so Produce is refused until ZooKeeper confirms the session");
+          asio::co_spawn(strand_, confirm_after_pause(pause), [](std::exception_ptr e) {
+            log_failure(e, "zookeeper", "confirming the session after a pause failed");
+          });
+        });
+      }) {
   try {
     session_ = std::make_unique<ZkSession>(strand_, ZkSession::Options{options_.connect, options_.session_timeout},
                                            [this](ZkSessionState state) { on_state(state); });
@@ -105,6 +119,34 @@ asio::awaitable<void> ClusterMembership::start(BrokerEndpoint self) {
   self_ = std::move(self);
   if (auto entered = co_await enter(); !entered.error.empty()) throw std::runtime_error(entered.error);
   registered_ = true;
+  fence_.start();
+}
+
+asio::awaitable<void> ClusterMembership::confirm_after_pause(uint64_t pause) {
+  const std::string path = std::string(kBrokerIdsPath) + "/" + std::to_string(self_.node_id);
+  const auto ended = [this, pause] { return closing_.load() || lost_ || fence_.fencing_pause() != pause; };
+  while (!ended()) {
+    if (!rejoining_ && connected_) {
+      // Succeeds only on a live session: after an expiry, on the renewed one once rejoin() (which
+      // reloaded the metadata and registered again) is done.
+      const uint64_t renewals = renewals_;
+      const auto unchanged = [&] { return !rejoining_ && renewals == renewals_ && !ended(); };
+      auto answered = co_await session_->exists(path, {});
+      bool caught_up = answered && unchanged();
+      if (caught_up && on_caught_up_) {
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        on_caught_up_([done] { *done = true; });
+        caught_up = co_await wait_for([&] { return done->load() || ended(); }, options_.session_timeout) &&
+                    done->load() && unchanged();
+      }
+      if (caught_up && fence_.lift(pause)) {
+        log_info("zookeeper", "ZooKeeper confirmed this broker's session after the pause and the partitions follow "
+                              "its metadata: Produce is accepted again");
+        co_return;
+      }
+    }
+    co_await wait_for(ended, 100ms);
+  }
 }
 
 asio::awaitable<ClusterMembership::Entered> ClusterMembership::enter() {
@@ -185,6 +227,7 @@ asio::awaitable<void> ClusterMembership::rejoin() {
       log_warn("zookeeper", "cannot open a new ZooKeeper session with " + options_.connect + "; trying again");
       co_await wait_for([] { return false; }, 1000ms);
     }
+    ++renewals_;
     connected_ = false;  // the new session's `connected` is posted to this strand after this
     while (!co_await wait_for([&] { return connected_.load() || until_ended(); }, options_.connection_timeout))
       log_warn("zookeeper", "no new ZooKeeper session with " + options_.connect + " within " +

@@ -19,6 +19,11 @@
 // - A registration refused because another session holds this node.id past 1.5 session
 //   timeouts, or an authentication failure, is final: `on_lost` hears it, once, on the
 //   executor, and the owner stops the broker (status 1).
+// - A pause of the whole process longer than half the session timeout (pause_fence.h) fences this
+//   broker's leaderships: fenced() is true until a ZooKeeper round trip started after the pause
+//   succeeded with no rejoin under way and on an unchanged session (after an expiry: once the
+//   rejoin, which reloads and registers, is done), and then the owner's `on_caught_up` reported
+//   that what the broker acts on follows the current metadata. The watchdog runs from start().
 // - close() ends the session so the ephemeral nodes (registration, /controller) go at once.
 // Everything runs on one strand of the executor given at construction; brokers() and
 // controller_id() may be called from any thread. The change listener (on_change) runs on that
@@ -37,6 +42,7 @@
 #include "broker/coordination/broker_registration.h"
 #include "broker/coordination/cluster_view.h"
 #include "broker/coordination/controller_election.h"
+#include "broker/coordination/pause_fence.h"
 #include "broker/coordination/zk_session.h"
 
 namespace runnel::broker {
@@ -67,6 +73,10 @@ class ClusterMembership {
   // when done. Set before start().
   using RenewedCallback = std::function<void(std::function<void()> loaded)>;
   void on_renewed(RenewedCallback reload) { on_renewed_ = std::move(reload); }
+  // Before a pause's fence lifts: `catch_up` must bring the partitions in line with the current
+  // metadata and call `done` (from any thread). Set before start().
+  using CatchUpCallback = std::function<void(std::function<void()> done)>;
+  void on_caught_up(CatchUpCallback catch_up) { on_caught_up_ = std::move(catch_up); }
   // The session: connected once join_cluster() or start() returned (the ZooKeeper MetadataStore
   // works on it).
   ZkSession& session() { return *session_; }
@@ -79,6 +89,8 @@ class ClusterMembership {
   int32_t controller_id() const;
   // The controller epoch this broker won with; -1 when it is not the controller.
   int32_t controller_epoch() const;
+  // True while a pause may have cost this broker its leaderships unnoticed (see above). Any thread.
+  bool fenced() const { return fence_.fenced(); }
 
  private:
   void on_state(ZkSessionState state);
@@ -94,12 +106,15 @@ class ClusterMembership {
   asio::awaitable<Entered> enter();
   // After an expiry: renews the session and enters again, until it worked or the broker stops.
   asio::awaitable<void> rejoin();
+  // After pause `pause`: lifts the fence once a round trip on an unchanged session succeeded.
+  asio::awaitable<void> confirm_after_pause(uint64_t pause);
 
   asio::strand<asio::any_io_executor> strand_;
   Options options_;
   LostCallback on_lost_;
   std::function<void()> on_change_;
   RenewedCallback on_renewed_;
+  CatchUpCallback on_caught_up_;
   BrokerEndpoint self_;
   std::atomic<bool> connected_{false};
   bool ever_connected_ = false;
@@ -107,8 +122,10 @@ class ClusterMembership {
   bool rejoining_ = false;
   bool expired_again_ = false;  // an expiry while rejoining: start over
   bool lost_ = false;
+  uint64_t renewals_ = 0;  // sessions opened by rejoin()
   std::atomic<bool> closing_{false};
   std::unique_ptr<ZkSession> session_;
+  PauseFence fence_;
   // Every election and view ever started (a renewal stops the old ones, whose callbacks may
   // still be queued, and keeps them); the atomics point at the current ones, or null.
   std::vector<std::unique_ptr<ControllerElection>> elections_;

@@ -12,7 +12,10 @@
 // ISR is smaller than min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND
 // when it shrank below while waiting, REQUEST_TIMED_OUT after the request's
 // timeout. acks 0 gets no response, and a failure closes the connection as
-// Kafka does.
+// Kafka does. A broker whose process stood still for over half its ZooKeeper
+// session answers NOT_LEADER_OR_FOLLOWER until ZooKeeper confirmed the session
+// (ClusterMembership::fenced(), pause_fence.h): it may have been deposed. A
+// pause between that check and an acks=1 answer turns the answer into the same.
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
@@ -58,6 +61,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   const ProduceRequest& request = *decoded;
 
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  const bool fenced = ctx.broker.membership != nullptr && ctx.broker.membership->fenced();
   ProduceResponse response;
   std::vector<Pending> pending;
   bool any_error = false;
@@ -79,6 +83,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       if (error == ErrorCode::none) {
         lookup = lookup_partition(ctx.broker, topic.name, data.index);
         error = lookup.error;
+        if (error == ErrorCode::none && fenced) error = ErrorCode::not_leader_or_follower;
       }
       if (error == ErrorCode::none && request.acks == -1 &&
           lookup.partition->isr_size() < static_cast<size_t>(lookup.min_insync_replicas))
@@ -115,6 +120,14 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       error = ErrorCode::not_enough_replicas_after_append;
     p.out->error_code = static_cast<int16_t>(error);
   }
+  // A pause after the check above: an acks=1 answer would vouch for a leadership that may be gone.
+  if (request.acks == 1 && !fenced && ctx.broker.membership != nullptr && ctx.broker.membership->fenced())
+    for (auto& topic_out : response.responses)
+      for (auto& out : topic_out.partition_responses)
+        if (out.error_code == 0) {
+          out.error_code = static_cast<int16_t>(ErrorCode::not_leader_or_follower);
+          out.base_offset = -1;
+        }
   if (request.acks == 0) co_return Response{{}, {}, false, any_error};
   co_return encode_response(ctx, response);
 }

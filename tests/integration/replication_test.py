@@ -333,7 +333,9 @@ def stopped_followers(cluster, runnel, state):
 
 def paused_leader_rejoins(cluster, runnel, state):
     """A leader paused past its ZooKeeper session is treated as crashed; resumed, the same process
-    registers again on a new session, drops the tail it took alone, and rejoins the ISR."""
+    refuses the Produce that queued up while it stood still (NOT_LEADER_OR_FOLLOWER: it may have
+    been deposed, and it was), registers again on a new session, drops any tail it took alone, and
+    rejoins the ISR."""
     leader = partitions_of(cluster.bootstrap)[0][0]
     pid = cluster.pid(leader)
     logged_before = len(cluster.log(leader))
@@ -346,7 +348,7 @@ def paused_leader_rejoins(cluster, runnel, state):
     try:
         parts = wait_partitions(cluster, lambda p, s: s[0] not in (-1, leader) and leader not in s[2],
                                 f"new leaders and ISRs without broker {leader}", timeout=SESSION_TIMEOUT_MS / 1000 + 15)
-        # Waits in the paused broker's socket: it takes this as the leader it still believes it is.
+        # Waits in the paused broker's socket; on resuming it still believes it leads partition 0.
         stale = wire.Conn(cluster.port(leader), timeout=60)
         batch = wire.record_batch([(b"stale-tail", b"written by a deposed leader", [])], harness.now_ms())
         stale.send(wire.produce_request(7, 1, TOPIC, 0, batch, acks=1, timeout_ms=5000))
@@ -365,13 +367,16 @@ def paused_leader_rejoins(cluster, runnel, state):
     log = cluster.log(leader)[logged_before:]
     check("the ZooKeeper session expired" in log and f"registered as broker {leader} at" in log,
           f"broker {leader} did not register again:\n{log[-3000:]}")
+    check_equal([error for _, _, error, _ in answer], [6], "the queued acks=1 Produce's error (NOT_LEADER_OR_FOLLOWER)")
+    check("this process stood still for" in log and "Produce is accepted again" in log,
+          f"broker {leader} logged no fence around its pause:\n{log[-3000:]}")
     state["acked"] += producer.acked
     records = check_acked_present(cluster, state["acked"])
     check(b"stale-tail" not in [k for _, _, k, _ in records],
           f"the record the deposed leader took alone ({answer}) survived")
     check_identical(cluster, runnel)
     print(f"   broker {leader} paused past its session; new leaders {[(p, s[0]) for p, s in sorted(parts.items())]}; "
-          f"its lone acks=1 write answered {answer} and was truncated; {len(producer.acked)} records acknowledged",
+          f"the acks=1 write queued meanwhile answered {answer}; {len(producer.acked)} records acknowledged",
           flush=True)
 
 
@@ -446,7 +451,8 @@ def main():
         run.case("followers stopped past replica.lag.time.max.ms leave the ISR: acks=all refused with "
                  "NOT_ENOUGH_REPLICAS; resumed, they rejoin", stopped_followers, cluster, args.runnel, state)
         run.case("a leader paused past its ZooKeeper session loses its leaderships; resumed, the same process "
-                 "registers again, truncates what it took alone and rejoins the ISR", paused_leader_rejoins, cluster,
+                 "refuses the Produce queued meanwhile, registers again and rejoins the ISR", paused_leader_rejoins,
+                 cluster,
                  args.runnel, state, critical=True)
         run.case("controlled shutdown: SIGTERM of a leader moves leadership first; the producer sees no error",
                  controlled_shutdown, cluster, args.runnel, state)
