@@ -100,6 +100,14 @@ asio::awaitable<bool> ClusterMembership::wait_for(std::function<bool()> conditio
   }
 }
 
+asio::awaitable<bool> ClusterMembership::run_step(const AsyncStep& step, const std::function<bool()>& ended,
+                                                  std::chrono::milliseconds limit) {
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  step([done] { *done = true; });
+  co_await wait_for([&] { return done->load() || ended(); }, limit);
+  co_return done->load();
+}
+
 asio::awaitable<void> ClusterMembership::connect() {
   if (!co_await wait_for([this] { return connected_.load(); }, options_.connection_timeout))
     throw std::runtime_error("no ZooKeeper session with " + options_.connect + " within " +
@@ -133,12 +141,8 @@ asio::awaitable<void> ClusterMembership::confirm_after_pause(uint64_t pause) {
       const auto unchanged = [&] { return !rejoining_ && renewals == renewals_ && !ended(); };
       auto answered = co_await session_->exists(path, {});
       bool caught_up = answered && unchanged();
-      if (caught_up && on_caught_up_) {
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        on_caught_up_([done] { *done = true; });
-        caught_up = co_await wait_for([&] { return done->load() || ended(); }, options_.session_timeout) &&
-                    done->load() && unchanged();
-      }
+      if (caught_up && on_caught_up_)
+        caught_up = co_await run_step(on_caught_up_, ended, options_.session_timeout) && unchanged();
       if (caught_up && fence_.lift(pause)) {
         log_info("zookeeper", "ZooKeeper confirmed this broker's session after the pause and the partitions follow "
                               "its metadata: Produce is accepted again");
@@ -235,12 +239,7 @@ asio::awaitable<void> ClusterMembership::rejoin() {
     if (closing_) co_return;
     if (expired_again_) continue;
     // The metadata first: a controller elected from here on decides on a current copy.
-    if (on_renewed_) {
-      auto loaded = std::make_shared<std::atomic<bool>>(false);
-      on_renewed_([loaded] { *loaded = true; });
-      while (!co_await wait_for([&] { return loaded->load() || until_ended(); }, options_.connection_timeout)) {
-      }
-    }
+    if (on_renewed_) co_await run_step(on_renewed_, until_ended);
     if (closing_) co_return;
     if (expired_again_) continue;
     auto entered = co_await enter();

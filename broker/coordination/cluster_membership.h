@@ -68,15 +68,14 @@ class ClusterMembership {
 
   // `listener` runs on executor() after brokers() or controller_id() changed (set before start()).
   void on_change(std::function<void()> listener);
+  // Work done elsewhere, asynchronously: it calls `done` (from any thread) when finished.
+  using AsyncStep = std::function<void(std::function<void()> done)>;
   // After an expiry, once the renewed session is connected and before this broker registers
-  // again: `reload` must rebuild what the old session watched and call `loaded` (from any thread)
-  // when done. Set before start().
-  using RenewedCallback = std::function<void(std::function<void()> loaded)>;
-  void on_renewed(RenewedCallback reload) { on_renewed_ = std::move(reload); }
+  // again: `reload` must rebuild what the old session watched. Set before start().
+  void on_renewed(AsyncStep reload) { on_renewed_ = std::move(reload); }
   // Before a pause's fence lifts: `catch_up` must bring the partitions in line with the current
-  // metadata and call `done` (from any thread). Set before start().
-  using CatchUpCallback = std::function<void(std::function<void()> done)>;
-  void on_caught_up(CatchUpCallback catch_up) { on_caught_up_ = std::move(catch_up); }
+  // metadata. Set before start().
+  void on_caught_up(AsyncStep catch_up) { on_caught_up_ = std::move(catch_up); }
   // The session: connected once join_cluster() or start() returned (the ZooKeeper MetadataStore
   // works on it).
   ZkSession& session() { return *session_; }
@@ -96,6 +95,9 @@ class ClusterMembership {
   void on_state(ZkSessionState state);
   asio::awaitable<void> connect();
   asio::awaitable<bool> wait_for(std::function<bool()> condition, std::chrono::milliseconds limit);
+  // Runs `step` and waits until it is done (true), `ended()` holds or `limit` passed (false).
+  asio::awaitable<bool> run_step(const AsyncStep& step, const std::function<bool()>& ended,
+                                 std::chrono::milliseconds limit = std::chrono::milliseconds::max());
   // Registers self_ on the session, starts a new election and view, and waits until the view
   // lists this broker and a controller is known; then publishes both. On failure says why, and
   // whether it is final (another session holds this node.id).
@@ -113,8 +115,8 @@ class ClusterMembership {
   Options options_;
   LostCallback on_lost_;
   std::function<void()> on_change_;
-  RenewedCallback on_renewed_;
-  CatchUpCallback on_caught_up_;
+  AsyncStep on_renewed_;
+  AsyncStep on_caught_up_;
   BrokerEndpoint self_;
   std::atomic<bool> connected_{false};
   bool ever_connected_ = false;

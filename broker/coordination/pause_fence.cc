@@ -11,8 +11,7 @@ BootClock::time_point BootClock::now() noexcept {
 }
 
 PauseFence::PauseFence(std::chrono::milliseconds threshold, OnPause on_pause, std::chrono::milliseconds tick)
-    : threshold_(threshold), tick_(tick), on_pause_(std::move(on_pause)),
-      last_beat_(Clock::now().time_since_epoch().count()) {}
+    : threshold_(threshold), tick_(tick), on_pause_(std::move(on_pause)) {}
 
 PauseFence::~PauseFence() {
   {

@@ -73,7 +73,7 @@ class PauseFence {
   const Clock::duration threshold_;
   const Clock::duration tick_;
   OnPause on_pause_;
-  std::atomic<Clock::rep> last_beat_;  // Clock ticks since its epoch
+  std::atomic<Clock::rep> last_beat_{0};  // Clock ticks since its epoch; set by arm() before started_
   std::atomic<uint64_t> fence_{0};
   std::atomic<bool> started_{false};
   uint64_t pauses_ = 0;  // the watchdog's (or beat()'s single caller's) counter

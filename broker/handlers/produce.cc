@@ -61,7 +61,10 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   const ProduceRequest& request = *decoded;
 
   const bool valid_acks = request.acks == 0 || request.acks == 1 || request.acks == -1;
-  const bool fenced = ctx.broker.membership != nullptr && ctx.broker.membership->fenced();
+  const auto paused_past_session = [&ctx] {
+    return ctx.broker.membership != nullptr && ctx.broker.membership->fenced();
+  };
+  const bool fenced = paused_past_session();
   ProduceResponse response;
   std::vector<Pending> pending;
   bool any_error = false;
@@ -121,7 +124,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     p.out->error_code = static_cast<int16_t>(error);
   }
   // A pause after the check above: an acks=1 answer would vouch for a leadership that may be gone.
-  if (request.acks == 1 && !fenced && ctx.broker.membership != nullptr && ctx.broker.membership->fenced())
+  if (request.acks == 1 && !fenced && paused_past_session())
     for (auto& topic_out : response.responses)
       for (auto& out : topic_out.partition_responses)
         if (out.error_code == 0) {

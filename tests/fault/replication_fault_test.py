@@ -305,13 +305,7 @@ def round_expiry(cluster, state, cycle):
     log(f"SIGSTOP of broker {victim} (leader of {led}) past its session; new leaders {leaders(parts)} after "
         f"{took:.2f}s")
     t1 = time.monotonic()
-    # Its own log first: until it has registered again, the resumed broker still answers Metadata
-    # from its stale copy (its old leaderships, a full ISR), which would satisfy wait_settled.
-    def registered_again():
-        logged = cluster.log(victim)[logged_before:]
-        expired = logged.find("the ZooKeeper session expired")
-        return expired >= 0 and f"registered as broker {victim} at" in logged[expired:]
-    wait_until(registered_again, 20, f"broker {victim} to see its session expire and register again", interval=0.1)
+    rt.wait_registered_again(cluster, victim, pid, logged_before, 20)
     wait_settled(cluster, f"broker {victim} resumed after its session expired")
     check(alive(cluster, victim) and cluster.pid(victim) == pid, f"broker {victim} did not survive its session expiry")
     log(f"broker {victim} resumed; registered again, full ISR after {time.monotonic() - t1:.2f}s")

@@ -62,6 +62,19 @@ def wait_partitions(cluster, predicate, what, timeout=20.0):
     return last["state"]
 
 
+def wait_registered_again(cluster, node, pid, logged_before, timeout):
+    """Waits until broker `node`'s log, after its first `logged_before` characters, shows its
+    ZooKeeper session expire and then a new registration, or process `pid` exited. Its own log,
+    not Metadata: until it has registered again, a resumed broker still answers Metadata from its
+    stale copy (its old leaderships, a full ISR)."""
+    def registered_again():
+        logged = cluster.log(node)[logged_before:]
+        expired = logged.find("the ZooKeeper session expired")
+        return expired >= 0 and f"registered as broker {node} at" in logged[expired:]
+    wait_until(lambda: registered_again() or exited(pid), timeout,
+               f"broker {node} to see its session expire and register again", interval=0.1)
+
+
 class Producer:
     """An idempotent acks=all confluent-kafka producer; remembers every acknowledged record."""
 
@@ -360,14 +373,7 @@ def paused_leader_rejoins(cluster, runnel, state):
         answer = wire.parse_produce_response(body, 7)
     finally:
         stale.close()
-    # Its own log first: until it has registered again, the resumed broker still answers Metadata
-    # from its stale copy (its old leaderships, a full ISR), which would satisfy wait_partitions.
-    def registered_again():
-        logged = cluster.log(leader)[logged_before:]
-        expired = logged.find("the ZooKeeper session expired")
-        return expired >= 0 and f"registered as broker {leader} at" in logged[expired:]
-    wait_until(lambda: registered_again() or exited(pid), 30,
-               f"broker {leader} to see its session expire and register again", interval=0.1)
+    wait_registered_again(cluster, leader, pid, logged_before, 30)
     wait_partitions(cluster, lambda p, s: s[2] == [1, 2, 3], f"broker {leader} back in every ISR", timeout=30)
     writer.stop()
     check(not exited(pid), f"broker {leader} exited after its session expired")
