@@ -130,6 +130,7 @@ class TestRun:
         self.name = name
         self.passed = 0
         self.failed = []
+        self.failures = []  # (title, message) of each failed case, for recap()
         self.aborted = None
         self.started = time.monotonic()
         self.time_limit = time_limit
@@ -190,17 +191,31 @@ class TestRun:
 
     def _fail(self, title, message):
         self.failed.append(title)
+        self.failures.append((title, message))
         print(f"FAIL: {title}\n" + "\n".join("   " + line for line in message.splitlines()), flush=True)
         for b in list(Broker.live):
             if b.proc is not None and b.proc.poll() is not None and b.expected_running:
                 print(f"   broker {b.name} is not running (exit status {b.proc.returncode})", flush=True)
 
+    def recap(self, lines=25):
+        """The failed cases with the start of each message: printed again after the (long) broker
+        logs, so the end of the output, which CI shows, says what failed."""
+        out = []
+        for title, message in self.failures:
+            text = message.splitlines()
+            out.append(f"FAILED: {title}")
+            out += ["   " + line for line in text[:lines]]
+            if len(text) > lines:
+                out.append(f"   ... ({len(text) - lines} more lines above)")
+        return "\n".join(out)
+
     def finish(self):
-        """Prints the summary (and broker logs on failure), cleans up, exits."""
+        """Prints the summary (and broker logs on failure, then a recap), cleans up, exits."""
         signal.alarm(0)
         if self.failed:
             for b in Broker.all:
                 print(b.log_tail(60), flush=True)
+            print(self.recap(), flush=True)
         for b in list(Broker.live):
             b.close()
         if self.aborted:

@@ -52,7 +52,8 @@ class Cluster:
 
     def close_after(self, run, diagnose=None):
         """The end of a test run on this cluster: when a case failed, `diagnose(self)` (if given; its
-        own failure is printed, not raised) and the last lines of every broker log; then close()."""
+        own failure is printed, not raised), the last lines of every broker log and the run's recap
+        of its failures; then close()."""
         if run.failed:
             if diagnose:
                 try:
@@ -60,6 +61,7 @@ class Cluster:
                 except Exception as e:  # noqa: BLE001 - the report goes on
                     print(f"   diagnose: {e!r}", flush=True)
             print(self.logs(), flush=True)
+            print(run.recap(), flush=True)
         self.close()
 
     def restart(self, node):
@@ -87,6 +89,25 @@ class Cluster:
     def bootstrap(self):
         with open(os.path.join(self.dir, "bootstrap")) as f:
             return f.read().strip()
+
+    def sanitizer_reports(self):
+        """Every AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report in any broker's
+        log, earlier incarnations' kept logs (runneld.log.<n>) included: [(path, report start)]. A
+        broker that was stopped or restarted may have reported on its way out, unseen by a check of
+        the running processes."""
+        found = []
+        for name in sorted(os.listdir(self.dir)):
+            bdir = os.path.join(self.dir, name)
+            if not name.startswith("broker-") or not os.path.isdir(bdir):
+                continue
+            for log in sorted(f for f in os.listdir(bdir) if f.startswith("runneld.log")):
+                with open(os.path.join(bdir, log), errors="replace") as f:
+                    text = f.read()
+                for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                    at = text.find(marker)
+                    if at >= 0:
+                        found.append((os.path.join(name, log), text[max(0, at - 200):at + 3000]))
+        return found
 
     def logs(self):
         out = []
