@@ -7,8 +7,9 @@
 // resuming it would take the requests that queued up in its sockets as the leader it believes it
 // is, before the ZooKeeper client has even noticed the expiry: acks=1 records acknowledged and
 // then truncated away, and sequence checks against a stale producer state that make an idempotent
-// producer bump its epoch (and send records again). While fenced, Produce answers
-// NOT_LEADER_OR_FOLLOWER instead, which clients retry after refreshing their metadata.
+// producer bump its epoch (and send records again). While fenced, Produce closes the client's
+// connection instead (outcome unknown: clients retry, with the same sequence numbers; see
+// handlers/produce.cc for why not NOT_LEADER_OR_FOLLOWER).
 //
 // Contract:
 //  - A watchdog thread calls beat(now) every `tick`. A beat more than `threshold` after the last

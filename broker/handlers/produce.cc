@@ -13,9 +13,17 @@
 // when it shrank below while waiting, REQUEST_TIMED_OUT after the request's
 // timeout. acks 0 gets no response, and a failure closes the connection as
 // Kafka does. A broker whose process stood still for over half its ZooKeeper
-// session answers NOT_LEADER_OR_FOLLOWER until ZooKeeper confirmed the session
-// (ClusterMembership::fenced(), pause_fence.h): it may have been deposed. A
-// pause between that check and an acks=1 answer turns the answer into the same.
+// session closes the connection of every Produce until ZooKeeper confirmed the
+// session (ClusterMembership::fenced(), pause_fence.h): it may have been
+// deposed, so whether it may take the batch is unknown. A closed connection is
+// how a client learns "outcome unknown": it retries the batch, with the same
+// producer sequence, after reconnecting. An error answer instead
+// (NOT_LEADER_OR_FOLLOWER) would tell an idempotent client that the batch was
+// not written; a later batch of the same pipeline, taken once the fence lifted,
+// would then be refused as out of sequence, and librdkafka answers that by
+// bumping its producer epoch and sending its unacknowledged records again under
+// new sequence numbers, which duplicates any of them already in a log. A pause
+// between that check and an acks=1 answer closes the connection too.
 
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
@@ -64,7 +72,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
   const auto paused_past_session = [&ctx] {
     return ctx.broker.membership != nullptr && ctx.broker.membership->fenced();
   };
-  const bool fenced = paused_past_session();
+  if (paused_past_session()) co_return close_connection();
   ProduceResponse response;
   std::vector<Pending> pending;
   bool any_error = false;
@@ -86,7 +94,6 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       if (error == ErrorCode::none) {
         lookup = lookup_partition(ctx.broker, topic.name, data.index);
         error = lookup.error;
-        if (error == ErrorCode::none && fenced) error = ErrorCode::not_leader_or_follower;
       }
       if (error == ErrorCode::none && request.acks == -1 &&
           lookup.partition->isr_size() < static_cast<size_t>(lookup.min_insync_replicas))
@@ -124,13 +131,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     p.out->error_code = static_cast<int16_t>(error);
   }
   // A pause after the check above: an acks=1 answer would vouch for a leadership that may be gone.
-  if (request.acks == 1 && !fenced && paused_past_session())
-    for (auto& topic_out : response.responses)
-      for (auto& out : topic_out.partition_responses)
-        if (out.error_code == 0) {
-          out.error_code = static_cast<int16_t>(ErrorCode::not_leader_or_follower);
-          out.base_offset = -1;
-        }
+  if (request.acks == 1 && paused_past_session()) co_return close_connection();
   if (request.acks == 0) co_return Response{{}, {}, false, any_error};
   co_return encode_response(ctx, response);
 }
