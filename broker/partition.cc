@@ -187,6 +187,11 @@ void Partition::shrink_isr(int64_t now_ms, int64_t lag_ms) {
   propose_isr(*proposal);
 }
 
+void Partition::restart_follower_lag_clocks(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  if (leader_.load() == self_) tracker_.restart_lag_clocks(now_ms);
+}
+
 void Partition::propose_isr(PartitionState proposal) {
   if (!isr_writer_) {
     std::lock_guard lock(mutex_);

@@ -81,6 +81,8 @@ class Partition : public std::enable_shared_from_this<Partition> {
   void record_follower_fetch(int32_t replica, int64_t fetch_offset, int64_t now_ms);
   // Leader: proposes removing followers not caught up for `lag_ms`.
   void shrink_isr(int64_t now_ms, int64_t lag_ms);
+  // Leader: this broker stood still; every follower gets a new lag period from `now_ms`.
+  void restart_follower_lag_clocks(int64_t now_ms);
 
   // Follower: appends batches fetched from the leader (offsets and epochs kept), fsyncs them in
   // the durable mode, and takes the leader's high watermark (capped at the log end). Blocking:

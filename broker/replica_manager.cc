@@ -165,8 +165,19 @@ void ReplicaManager::request_reconcile(std::function<void()> reconciled) {
 }
 
 void ReplicaManager::shrink_isrs(int64_t now) {
-  for (auto& partition : partitions())
-    if (partition->is_leader()) partition->shrink_isr(now, config_.replica_lag_time_max_ms);
+  const int64_t lag = config_.replica_lag_time_max_ms;
+  const int64_t since_last_check = last_isr_check_ms_ < 0 ? 0 : now - last_isr_check_ms_;
+  last_isr_check_ms_ = now;
+  const bool stood_still = since_last_check > lag;
+  if (stood_still)
+    log_info("replication", "the ISR check ran " + std::to_string(since_last_check) +
+                                " ms after the previous one: this broker stood still, so followers get a new "
+                                "replica.lag.time.max.ms before any leaves an ISR");
+  for (auto& partition : partitions()) {
+    if (!partition->is_leader()) continue;
+    if (stood_still) partition->restart_follower_lag_clocks(now);
+    else partition->shrink_isr(now, lag);
+  }
 }
 
 Result<void> ReplicaManager::remove_topic(const TopicMetadata& topic) {

@@ -60,7 +60,12 @@ class ReplicaManager {
   void request_reconcile(std::function<void()> reconciled = {});
   // Flushes the logs whose flush policy asks for it (page-cache mode, flush.ms).
   void flush_due(int64_t now_ms);
-  // Leaders remove followers not caught up within replica.lag.time.max.ms from the ISR.
+  // Leaders remove followers not caught up within replica.lag.time.max.ms from the ISR. Called
+  // every half lag time: a call more than a whole lag time after the previous one means this
+  // broker stood still (SIGSTOP, a frozen VM, a stalled I/O thread), when no follower could fetch
+  // from it; then nobody leaves, and every follower gets a new lag period (its fetches will show
+  // whether it keeps up). Otherwise a leader's own pause would empty its ISRs on resuming and
+  // refuse acks=all Produce with NOT_ENOUGH_REPLICAS until the followers were added back.
   void shrink_isrs(int64_t now_ms);
   // Forgets idempotent producers idle longer than producer.id.expiration.ms.
   void expire_producers(int64_t now_ms);
@@ -93,6 +98,8 @@ class ReplicaManager {
   bool reconcile_scheduled_ = false;
   bool reconcile_again_ = false;
   std::vector<std::function<void()>> reconcile_waiters_;  // for the next reconciliation to start
+
+  int64_t last_isr_check_ms_ = -1;  // shrink_isrs()'s previous call (one caller, a timer)
 };
 
 }  // namespace runnel::broker

@@ -58,6 +58,10 @@ std::vector<int32_t> IsrTracker::expanded_isr(int64_t high_watermark, int64_t ep
   return isr.size() == isr_.size() ? isr_ : isr;
 }
 
+void IsrTracker::restart_lag_clocks(int64_t now_ms) {
+  for (auto& [replica, follower] : followers_) follower.last_caught_up_ms = std::max(follower.last_caught_up_ms, now_ms);
+}
+
 std::vector<int32_t> IsrTracker::shrunk_isr(int64_t now_ms, int64_t lag_ms) const {
   std::vector<int32_t> isr;
   for (int32_t replica : isr_) {

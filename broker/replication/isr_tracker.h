@@ -40,6 +40,10 @@ class IsrTracker {
   std::vector<int32_t> expanded_isr(int64_t high_watermark, int64_t epoch_start_offset) const;
   // The ISR without the followers not caught up within the last `lag_ms`.
   std::vector<int32_t> shrunk_isr(int64_t now_ms, int64_t lag_ms) const;
+  // After the leader itself stood still (no follower could fetch from it meanwhile): every
+  // follower counts as caught up `now_ms`, so each gets a full lag period again, as a new leader's
+  // followers do.
+  void restart_lag_clocks(int64_t now_ms);
 
  private:
   struct Follower {

@@ -122,3 +122,18 @@ TEST_CASE("a follower that stops catching up leaves the ISR after the lag time",
   CHECK(tracker.shrunk_isr(4500, 2000) == std::vector<int32_t>{1, 2});
   CHECK(tracker.shrunk_isr(3000, 2000) == std::vector<int32_t>{1, 2, 3});
 }
+
+TEST_CASE("after the leader stood still every follower gets a new lag period", "[isr]") {
+  IsrTracker tracker;
+  tracker.reset(1, {1, 2, 3}, {1, 2, 3}, 1000);
+  tracker.on_follower_fetch(2, 0, 10, 1500);
+  tracker.on_follower_fetch(3, 0, 10, 1500);
+  // The leader stood still from 1500 to 6000: no follower could fetch meanwhile.
+  CHECK(tracker.shrunk_isr(6000, 2000) == std::vector<int32_t>{1});
+  tracker.restart_lag_clocks(6000);
+  CHECK(tracker.shrunk_isr(7900, 2000) == std::vector<int32_t>{1, 2, 3});
+  // Follower 2 fetches again and keeps up; follower 3 stays away and leaves after a whole lag.
+  tracker.on_follower_fetch(2, 10, 10, 6500);
+  tracker.on_follower_fetch(2, 10, 10, 8000);
+  CHECK(tracker.shrunk_isr(8100, 2000) == std::vector<int32_t>{1, 2});
+}
