@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/handlers/produce_refusals.h"
 #include "broker/request_frame.h"
 #include "broker/services.h"
 #include "protocol/codec.h"
@@ -28,6 +29,7 @@ struct RequestContext {
   std::shared_ptr<RequestFrame> frame;                 // owns `body`; handlers may mutate it (produce)
   BrokerServices& broker;
   std::string client_host;  // the peer's IP address, as groups report it
+  ProduceRefusals* produce_refusals = nullptr;  // the connection's (Produce)
 };
 
 struct Response {

@@ -78,7 +78,7 @@ asio::awaitable<void> Connection::read_loop() {
     const auto prefix = protocol::peek_request_header(*frame);  // size >= 8 was checked
     auto ctx = std::make_shared<RequestContext>(RequestContext{prefix->api_key, prefix->api_version,
                                                                prefix->correlation_id, std::nullopt, {}, frame, services_,
-                                                               peer_address_});
+                                                               peer_address_, &produce_refusals_});
     const ApiEntry* api = find_api(ctx->api_key);
     auto slot = std::make_shared<Slot>();
     slot->correlation_id = ctx->correlation_id;

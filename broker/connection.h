@@ -51,6 +51,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
   std::string peer_address_;
   std::deque<std::shared_ptr<Slot>> pending_;
+  ProduceRefusals produce_refusals_;
   bool writing_ = false;
   bool closed_ = false;
   asio::steady_timer room_;  // wakes the reader when the in-flight window has room

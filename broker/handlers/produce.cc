@@ -5,7 +5,10 @@
 // (NOT_LEADER_OR_FOLLOWER elsewhere). As in Kafka, Produce never creates a
 // topic (clients ask Metadata first, which does): a missing one gets
 // UNKNOWN_TOPIC_OR_PARTITION. Nothing before the append suspends, so a
-// connection's pipelined batches are appended in order. acks=1 is answered
+// connection's pipelined batches are appended in order, and an idempotent
+// batch pipelined behind one refused unwritten (NOT_LEADER_OR_FOLLOWER,
+// NOT_ENOUGH_REPLICAS) gets the same refusal, not a sequence gap
+// (produce_refusals.h). acks=1 is answered
 // once the batch is durable on the leader in the durable mode; acks=all once
 // the high watermark passes it (every ISR member has it, durably in the
 // durable mode), refused with NOT_ENOUGH_REPLICAS before the append when the
@@ -28,6 +31,7 @@
 #include "broker/group/group_coordinator.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/partition_lookup.h"
+#include "broker/handlers/produce_refusals.h"
 #include "protocol/messages/produce.h"
 #include "protocol/record_batch.h"
 #include "storage/errc.h"
@@ -56,6 +60,19 @@ ErrorCode check_single_batch(const std::optional<std::span<const std::byte>>& re
   return ErrorCode::none;
 }
 
+// A batch of an idempotent producer (producer id >= 0) behind a refused one of the same producer
+// and partition on this connection gets that refusal; a batch refused here before it was written,
+// with an error the client retries, is remembered (produce_refusals.h).
+ErrorCode carry_refusal(ProduceRefusals& refusals, const std::string& topic, int32_t partition,
+                        std::span<const std::byte> batch, ErrorCode error) {
+  const auto header = protocol::read_header(batch);
+  if (header.producer_id < 0) return error;
+  if (error == ErrorCode::none) return refusals.carried(topic, partition, header.producer_id, header.base_sequence);
+  if (error == ErrorCode::not_leader_or_follower || error == ErrorCode::not_enough_replicas)
+    refusals.refused(topic, partition, header.producer_id, header.base_sequence, error);
+  return error;
+}
+
 struct Pending {
   ProduceResponse::PartitionProduceResponse* out;
   std::shared_ptr<Partition> partition;
@@ -73,6 +90,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
     return ctx.broker.membership != nullptr && ctx.broker.membership->fenced();
   };
   if (paused_past_session()) co_return close_connection();
+  if (ctx.produce_refusals != nullptr) ctx.produce_refusals->begin_request();
   ProduceResponse response;
   std::vector<Pending> pending;
   bool any_error = false;
@@ -91,6 +109,7 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       else if (topic.name == group::kOffsetsTopic) error = ErrorCode::invalid_topic_exception;  // internal
       else error = check_single_batch(data.records.bytes, ctx.api_version);
       PartitionLookup lookup;
+      const bool one_batch = error == ErrorCode::none;
       if (error == ErrorCode::none) {
         lookup = lookup_partition(ctx.broker, topic.name, data.index);
         error = lookup.error;
@@ -98,6 +117,8 @@ asio::awaitable<Response> handle(RequestContext& ctx) {
       if (error == ErrorCode::none && request.acks == -1 &&
           lookup.partition->isr_size() < static_cast<size_t>(lookup.min_insync_replicas))
         error = ErrorCode::not_enough_replicas;
+      if (one_batch && ctx.produce_refusals != nullptr)
+        error = carry_refusal(*ctx.produce_refusals, topic.name, data.index, *data.records.bytes, error);
       if (error == ErrorCode::none) {
         // The batch lives in this request's own frame: rewrite its offsets in place.
         auto bytes = *data.records.bytes;
